@@ -1,0 +1,60 @@
+/**
+ * Schema migrations, applied in order; `PRAGMA user_version` records how many ran. Append, never edit:
+ * an archive written by an older version must open with a newer one.
+ */
+export const MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE tool_calls (
+    id INTEGER PRIMARY KEY,
+    session_id TEXT NOT NULL,
+    message_id TEXT,
+    call_id TEXT NOT NULL,
+    tool TEXT NOT NULL,
+    input TEXT NOT NULL,
+    -- the full original: when opencode truncated the output and saved the rest to a file, that file's text
+    output TEXT NOT NULL,
+    -- what opencode kept and the model saw, stored only when it differs from output
+    shown_output TEXT,
+    full_output_path TEXT,
+    metadata TEXT,
+    tokens INTEGER NOT NULL,
+    bytes INTEGER NOT NULL,
+    created_at INTEGER NOT NULL,
+    UNIQUE (session_id, call_id)
+  );
+  CREATE VIRTUAL TABLE tool_calls_fts USING fts5(
+    tool, output, content = 'tool_calls', content_rowid = 'id', tokenize = "unicode61 tokenchars '_'"
+  );
+  CREATE TRIGGER tool_calls_ai AFTER INSERT ON tool_calls BEGIN
+    INSERT INTO tool_calls_fts (rowid, tool, output) VALUES (new.id, new.tool, new.output);
+  END;
+  CREATE TRIGGER tool_calls_ad AFTER DELETE ON tool_calls BEGIN
+    INSERT INTO tool_calls_fts (tool_calls_fts, rowid, tool, output) VALUES ('delete', old.id, old.tool, old.output);
+  END;
+  CREATE TRIGGER tool_calls_au AFTER UPDATE ON tool_calls BEGIN
+    INSERT INTO tool_calls_fts (tool_calls_fts, rowid, tool, output) VALUES ('delete', old.id, old.tool, old.output);
+    INSERT INTO tool_calls_fts (rowid, tool, output) VALUES (new.id, new.tool, new.output);
+  END;
+  CREATE TABLE observations (
+    call_row INTEGER NOT NULL REFERENCES tool_calls (id) ON DELETE CASCADE,
+    method TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    text TEXT NOT NULL,
+    tokens INTEGER NOT NULL,
+    created_at INTEGER NOT NULL,
+    PRIMARY KEY (call_row, method, version)
+  );
+  CREATE TABLE frontiers (
+    session_id TEXT PRIMARY KEY,
+    batch INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+  );
+  CREATE TABLE renders (
+    session_id TEXT NOT NULL,
+    call_id TEXT NOT NULL,
+    text TEXT NOT NULL,
+    batch INTEGER NOT NULL,
+    PRIMARY KEY (session_id, call_id)
+  );
+  `,
+];

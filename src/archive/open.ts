@@ -1,0 +1,61 @@
+import { Database } from "bun:sqlite";
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from "node:fs";
+import { homedir } from "node:os";
+import { dirname, join } from "node:path";
+import { MIGRATIONS } from "./migrations.ts";
+
+export class ArchiveError extends Error {
+  override readonly name = "ArchiveError";
+}
+
+export function defaultArchivePath(env: Record<string, string | undefined> = process.env): string {
+  const dataHome = env.XDG_DATA_HOME || join(homedir(), ".local", "share");
+  return join(dataHome, "opencode-endless", "archive.db");
+}
+
+/** Creates the file with mode 0600 before SQLite touches it: tool outputs can hold secrets. */
+function createPrivately(path: string): void {
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  if (!existsSync(path)) closeSync(openSync(path, "a", 0o600));
+  chmodSync(path, 0o600);
+}
+
+function migrate(db: Database, path: string): void {
+  const row = db.query<{ user_version: number }, []>("PRAGMA user_version").get();
+  const version = row?.user_version ?? 0;
+  if (version > MIGRATIONS.length) {
+    throw new ArchiveError(
+      `archive ${path} has schema version ${version}, newer than this plugin knows (${MIGRATIONS.length}): upgrade opencode-endless or set archivePath to another file`,
+    );
+  }
+  for (let next = version; next < MIGRATIONS.length; next++) {
+    db.transaction(() => {
+      db.run(MIGRATIONS[next]!);
+      db.run(`PRAGMA user_version = ${next + 1}`);
+    })();
+  }
+}
+
+/**
+ * Opens (creating if needed) the archive at `path`, or in memory for ":memory:". WAL lets opencode's
+ * hooks write while `endless` commands read; the busy timeout rides out a concurrent writer.
+ */
+export function openArchive(path: string): Database {
+  const inMemory = path === ":memory:";
+  try {
+    if (!inMemory) createPrivately(path);
+    const db = new Database(path, { create: true, strict: true });
+    db.run("PRAGMA busy_timeout = 5000");
+    if (!inMemory) db.run("PRAGMA journal_mode = WAL");
+    db.run("PRAGMA synchronous = NORMAL");
+    db.run("PRAGMA foreign_keys = ON");
+    migrate(db, path);
+    return db;
+  } catch (error) {
+    if (error instanceof ArchiveError) throw error;
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new ArchiveError(
+      `cannot open the archive ${path} (${reason}): if the file is damaged or not an archive, move it aside; or set the archivePath option to another file`,
+    );
+  }
+}

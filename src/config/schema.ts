@@ -1,0 +1,74 @@
+import { z } from "zod";
+
+/**
+ * The plugin options, as given in opencode.json: `"plugin": [["opencode-endless", { ...options }]]`.
+ * This schema is the single source of truth for types, defaults and the README's option table.
+ */
+const ToolOverride = z
+  .object({
+    compress: z.boolean().optional().describe("false keeps this tool's outputs raw, like excludeTools"),
+    minTokens: z.number().int().nonnegative().optional().describe("overrides minTokens for this tool"),
+  })
+  .strict();
+
+export const policyFields = {
+  keepLast: z
+    .number()
+    .int()
+    .nonnegative()
+    .default(3)
+    .describe("the newest N compressible tool outputs are always sent raw"),
+  highWaterTokens: z
+    .number()
+    .int()
+    .positive()
+    .default(12_000)
+    .describe("a batch starts when raw tool-output tokens older than the newest keepLast exceed this"),
+  lowWaterTokens: z
+    .number()
+    .int()
+    .nonnegative()
+    .default(0)
+    .describe("a batch compresses oldest-first until at most this many of those raw tokens remain"),
+  minTokens: z
+    .number()
+    .int()
+    .nonnegative()
+    .default(150)
+    .describe("outputs smaller than this are never compressed: an observation would not be smaller"),
+  excludeTools: z
+    .array(z.string().min(1))
+    .default(["recall", "todowrite", "skill"])
+    .describe("tools whose outputs are never compressed"),
+  tools: z.record(z.string(), ToolOverride).default({}).describe("per-tool overrides: { compress, minTokens }"),
+};
+
+const PolicyObject = z.object(policyFields).strict();
+export type PolicyConfig = z.infer<typeof PolicyObject>;
+
+export const EndlessOptions = z
+  .object({
+    enabled: z.boolean().default(true).describe("false makes the plugin a pass-through"),
+    archivePath: z
+      .string()
+      .min(1)
+      .optional()
+      .describe("SQLite archive file; default $XDG_DATA_HOME/opencode-endless/archive.db"),
+    ...policyFields,
+  })
+  .strict()
+  .refine((o) => o.lowWaterTokens < o.highWaterTokens, {
+    message: "must be below highWaterTokens",
+    path: ["lowWaterTokens"],
+  });
+
+export type EndlessOptions = z.infer<typeof EndlessOptions>;
+
+export function defaultPolicyConfig(): PolicyConfig {
+  return PolicyObject.parse({});
+}
+
+export function policyOf(options: EndlessOptions): PolicyConfig {
+  const { keepLast, highWaterTokens, lowWaterTokens, minTokens, excludeTools, tools } = options;
+  return { keepLast, highWaterTokens, lowWaterTokens, minTokens, excludeTools, tools };
+}

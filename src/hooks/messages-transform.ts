@@ -1,0 +1,63 @@
+import type { Message, Part, ToolPart, ToolStateCompleted } from "@opencode-ai/sdk";
+import type { PolicyConfig } from "../config/schema.ts";
+import { type CallView, type SessionStore, shapeContext } from "../context/engine.ts";
+import type { Logger } from "../log/logger.ts";
+import { countTokens } from "../tokens/count.ts";
+
+type CompletedToolPart = ToolPart & { state: ToolStateCompleted };
+type WithMessages = { messages: { info: Message; parts: Part[] }[] };
+
+/** Completed tool parts that opencode will send with their output (pruned parts are already placeholders). */
+function sendableToolParts(messages: WithMessages["messages"]): CompletedToolPart[] {
+  return messages.flatMap((m) =>
+    m.parts.filter(
+      (p): p is CompletedToolPart =>
+        p.type === "tool" && p.state.status === "completed" && p.state.time.compacted === undefined,
+    ),
+  );
+}
+
+/** The transform gets no session id: every message carries it. */
+export function sessionOf(messages: WithMessages["messages"]): string | undefined {
+  return messages.find((m) => typeof m.info.sessionID === "string")?.info.sessionID;
+}
+
+/**
+ * `experimental.chat.messages.transform`: replaces older tool outputs with their observations in what is
+ * sent. It mutates the request's copy of the messages in place; opencode's stored history is untouched.
+ */
+export function createMessagesTransformHook(deps: { store: SessionStore; config: PolicyConfig; log: Logger }) {
+  // Token counts of outputs already seen, so a request between batches tokenizes nothing new twice.
+  const tokenCache = new Map<string, number>();
+  const tokensOf = (part: CompletedToolPart): number => {
+    const key = `${part.sessionID}\u0000${part.callID}`;
+    let tokens = tokenCache.get(key);
+    if (tokens === undefined) {
+      tokens = countTokens(part.state.output);
+      tokenCache.set(key, tokens);
+    }
+    return tokens;
+  };
+
+  return async (_input: unknown, output: WithMessages): Promise<void> => {
+    const sessionID = sessionOf(output.messages);
+    if (sessionID === undefined) return;
+    const parts = sendableToolParts(output.messages);
+    const calls: CallView[] = parts.map((p) => ({
+      callID: p.callID,
+      tool: p.tool,
+      input: p.state.input,
+      output: p.state.output,
+      metadata: p.state.metadata,
+      tokens: tokensOf(p),
+    }));
+    const shaped = await shapeContext({ sessionID, calls, config: deps.config, store: deps.store });
+    if (shaped.batched) {
+      deps.log("info", `session ${sessionID}: frontier moved to batch ${shaped.batch}, ${shaped.renders.size} outputs sent as observations`);
+    }
+    for (const part of parts) {
+      const render = shaped.renders.get(part.callID);
+      if (render !== undefined) part.state.output = render;
+    }
+  };
+}

@@ -1,0 +1,35 @@
+import type { Database } from "bun:sqlite";
+import { tool } from "@opencode-ai/plugin";
+import type { Logger } from "../log/logger.ts";
+import { DEFAULT_PAGE_LINES } from "./page.ts";
+import { recall } from "./recall.ts";
+
+const DESCRIPTION = `Bring back an archived tool output. Older tool outputs in this conversation are shown as compact observations; each ends with a handle like recall({"id":"<call id>"}). Call recall with that id to get the original output, exactly as the tool produced it (long outputs come in pages: pass the offset the answer suggests). Or search all archived outputs of this session with recall({"query":"words or identifiers"}).`;
+
+const z = tool.schema;
+
+export function createRecallTool(deps: { db: Database; log: Logger }) {
+  return tool({
+    description: DESCRIPTION,
+    args: {
+      id: z.string().optional().describe("the call id from an observation's recall handle"),
+      query: z.string().optional().describe("words to search for in this session's archived outputs"),
+      offset: z.number().int().min(0).optional().describe("lines to skip (for the next page of a long output)"),
+      limit: z
+        .number()
+        .int()
+        .min(1)
+        .max(DEFAULT_PAGE_LINES * 5)
+        .optional()
+        .describe(`lines to return (default ${DEFAULT_PAGE_LINES}; pages are also capped at 40 KB)`),
+    },
+    async execute(args, context) {
+      try {
+        return recall(deps.db, context.sessionID, args);
+      } catch (error) {
+        deps.log("error", `recall failed: ${String(error)}`);
+        return `recall: the archive could not be read (${String(error)}). The original outputs are still in opencode's own history.`;
+      }
+    },
+  });
+}

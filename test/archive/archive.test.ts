@@ -1,0 +1,114 @@
+import { Database } from "bun:sqlite";
+import { describe, expect, test } from "bun:test";
+import { statSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { resolveFullOutput } from "../../src/archive/full-output.ts";
+import { MIGRATIONS } from "../../src/archive/migrations.ts";
+import { ArchiveError, defaultArchivePath, openArchive } from "../../src/archive/open.ts";
+import { archiveToolCall, findToolCall, searchToolCalls, toFtsQuery } from "../../src/archive/tool-calls.ts";
+import { tmpdir } from "../fake/tmp.ts";
+
+const call = (over: Partial<Parameters<typeof archiveToolCall>[1]> = {}) => ({
+  sessionID: "ses_1",
+  callID: "toolu_1",
+  tool: "bash",
+  input: { command: "npm test" },
+  output: "FAIL src/parser.test.ts\nTypeError: cannot read property 'frobnicate' of undefined",
+  tokens: 20,
+  ...over,
+});
+
+describe("openArchive", () => {
+  test("creates a private WAL database at the default path under XDG_DATA_HOME", () => {
+    using dir = tmpdir();
+    const path = defaultArchivePath({ XDG_DATA_HOME: dir.path });
+    expect(path).toBe(join(dir.path, "opencode-endless", "archive.db"));
+    const db = openArchive(path);
+    expect(statSync(path).mode & 0o777).toBe(0o600);
+    expect(db.query<{ journal_mode: string }, []>("PRAGMA journal_mode").get()?.journal_mode).toBe("wal");
+    expect(db.query<{ user_version: number }, []>("PRAGMA user_version").get()?.user_version).toBe(MIGRATIONS.length);
+    db.close();
+  });
+
+  test("keeps what was archived across a close and reopen", () => {
+    using dir = tmpdir();
+    const path = join(dir.path, "a.db");
+    const first = openArchive(path);
+    archiveToolCall(first, call(), "replace");
+    first.close();
+    const again = openArchive(path);
+    expect(findToolCall(again, "ses_1", "toolu_1")?.output).toContain("frobnicate");
+    again.close();
+  });
+
+  test("names the file and the fix when the file is not an archive", () => {
+    using dir = tmpdir();
+    const path = join(dir.path, "garbage.db");
+    writeFileSync(path, "this is not a sqlite database, just some text that was here before ".repeat(100));
+    expect(() => openArchive(path)).toThrow(ArchiveError);
+    expect(() => openArchive(path)).toThrow(/garbage\.db.*move it aside.*archivePath/);
+  });
+
+  test("refuses an archive written by a newer schema instead of guessing", () => {
+    using dir = tmpdir();
+    const path = join(dir.path, "future.db");
+    const db = new Database(path);
+    db.run(`PRAGMA user_version = ${MIGRATIONS.length + 1}`);
+    db.close();
+    expect(() => openArchive(path)).toThrow(/newer than this plugin knows/);
+  });
+});
+
+describe("tool calls", () => {
+  test("a late archive from the transform never overwrites the hook's full output", () => {
+    const db = openArchive(":memory:");
+    archiveToolCall(db, call({ output: "the full text" }), "replace");
+    archiveToolCall(db, call({ output: "a cut copy" }), "keep");
+    expect(findToolCall(db, "ses_1", "toolu_1")?.output).toBe("the full text");
+    archiveToolCall(db, call({ output: "newer full text" }), "replace");
+    expect(findToolCall(db, "ses_1", "toolu_1")?.output).toBe("newer full text");
+  });
+
+  test("finds a call from another session (a subagent's) by its globally unique id", () => {
+    const db = openArchive(":memory:");
+    archiveToolCall(db, call({ sessionID: "ses_child" }), "replace");
+    expect(findToolCall(db, "ses_parent", "toolu_1")?.sessionID).toBe("ses_child");
+    expect(findToolCall(db, "ses_parent", "toolu_missing")).toBeUndefined();
+  });
+
+  test("full-text search ranks this session's matches and ignores other sessions", () => {
+    const db = openArchive(":memory:");
+    archiveToolCall(db, call(), "replace");
+    archiveToolCall(db, call({ callID: "toolu_2", output: "all green: 12 passed" }), "replace");
+    archiveToolCall(db, call({ sessionID: "ses_other", callID: "toolu_3" }), "replace");
+    const hits = searchToolCalls(db, { sessionID: "ses_1", query: "frobnicate TypeError", limit: 5 });
+    expect(hits.map((h) => h.callID)).toEqual(["toolu_1"]);
+    expect(hits[0]!.snippet).toContain("»frobnicate«");
+    expect(searchToolCalls(db, { sessionID: "ses_1", query: "src/parser.test.ts", limit: 5 })).toHaveLength(1);
+  });
+
+  test("turns any text into a safe FTS5 query", () => {
+    expect(toFtsQuery('src/a.ts "x" OR')).toBe('"src a ts" AND "x" AND "OR"');
+    expect(toFtsQuery("  ... ()  ")).toBeUndefined();
+  });
+});
+
+describe("resolveFullOutput", () => {
+  test("archives the saved file's whole text when opencode cut the output short", async () => {
+    using dir = tmpdir();
+    const saved = join(dir.path, "tool_output.txt");
+    const whole = Array.from({ length: 5000 }, (_, i) => `line ${i}`).join("\n");
+    writeFileSync(saved, whole);
+    const shown = `line 4990\n...output truncated...\n\nFull output saved to: ${saved}`;
+    const full = await resolveFullOutput(shown, {});
+    expect(full.output).toBe(whole);
+    expect(full.shownOutput).toBe(shown);
+    expect(full.fullOutputPath).toBe(saved);
+  });
+
+  test("keeps the output as it is when the saved file is gone", async () => {
+    const shown = "tail\nFull output saved to: /nonexistent/endless/x.txt";
+    expect(await resolveFullOutput(shown, {})).toEqual({ output: shown, fullOutputPath: "/nonexistent/endless/x.txt" });
+    expect(await resolveFullOutput("plain output", { exit: 0 })).toEqual({ output: "plain output" });
+  });
+});

@@ -1,0 +1,79 @@
+import { describe, expect, test } from "bun:test";
+import { defaultPolicyConfig, type PolicyConfig } from "../../src/config/schema.ts";
+import { type CallView, shapeContext } from "../../src/context/engine.ts";
+import { createMemoryStore } from "../../src/context/memory-store.ts";
+import { randomCalls } from "../fake/random-session.ts";
+
+const config = (over: Partial<PolicyConfig> = {}): PolicyConfig => ({ ...defaultPolicyConfig(), ...over });
+
+/** Replays a session request by request and returns what each request would send for each call. */
+async function replay(calls: CallView[], cfg: PolicyConfig) {
+  const store = createMemoryStore();
+  const requests: { sent: string[]; batched: boolean }[] = [];
+  for (let n = 1; n <= calls.length; n++) {
+    const visible = calls.slice(0, n);
+    const shaped = await shapeContext({ sessionID: "s", calls: visible, config: cfg, store });
+    requests.push({ sent: visible.map((c) => shaped.renders.get(c.callID) ?? c.output), batched: shaped.batched });
+  }
+  return requests;
+}
+
+describe("shapeContext", () => {
+  test("requests between two batches send byte-identical earlier outputs (the cache prefix holds)", async () => {
+    for (let seed = 1; seed <= 25; seed++) {
+      const requests = await replay(randomCalls(seed, 50), config({ highWaterTokens: 3000, keepLast: 2 }));
+      let batches = 0;
+      for (let k = 1; k < requests.length; k++) {
+        const { sent, batched } = requests[k]!;
+        if (batched) {
+          batches++;
+          continue;
+        }
+        const previous = requests[k - 1]!.sent;
+        expect(sent.slice(0, previous.length)).toEqual(previous);
+      }
+      expect(batches).toBeGreaterThan(0);
+    }
+  });
+
+  test("is deterministic: the same session replays to the same requests", async () => {
+    const calls = randomCalls(7, 40);
+    const cfg = config({ highWaterTokens: 2500 });
+    expect(await replay(calls, cfg)).toEqual(await replay(calls, cfg));
+  });
+
+  test("compressed outputs end with a recall handle naming their call", async () => {
+    const calls = randomCalls(3, 40);
+    const requests = await replay(calls, config({ highWaterTokens: 2000 }));
+    const last = requests.at(-1)!.sent;
+    const compressed = last.filter((text, i) => text !== calls[i]!.output);
+    expect(compressed.length).toBeGreaterThan(0);
+    last.forEach((text, i) => {
+      if (text !== calls[i]!.output) expect(text).toContain(calls[i]!.callID);
+    });
+  });
+
+  test("an older copy of a repeated command collapses to a pointer to the newer call", async () => {
+    const big = (tag: string) => Array.from({ length: 300 }, (_, i) => `${tag} ${i} some output text here`).join("\n");
+    const call = (id: string, command: string, output: string): CallView => ({
+      callID: id, tool: "bash", input: { command }, output, tokens: Math.ceil(output.length / 4),
+    });
+    const calls = [call("a", "npm test", big("first")), call("b", "ls", big("ls")), call("c", "npm test", big("second")),
+      call("d", "x", big("x")), call("e", "y", big("y")), call("f", "z", big("z"))];
+    const store = createMemoryStore();
+    const shaped = await shapeContext({ sessionID: "s", calls, config: config({ highWaterTokens: 1000, keepLast: 2 }), store });
+    expect(shaped.batched).toBe(true);
+    expect(shaped.renders.get("a")).toContain("superseded by the newer bash call c");
+    expect(shaped.renders.get("b")).not.toContain("superseded");
+    expect(shaped.renders.has("e")).toBe(false);
+  });
+
+  test("frontier state survives a new store instance only through the store (nothing global)", async () => {
+    const calls = randomCalls(11, 30);
+    const cfg = config({ highWaterTokens: 2000 });
+    const a = await shapeContext({ sessionID: "s", calls, config: cfg, store: createMemoryStore() });
+    const b = await shapeContext({ sessionID: "s", calls, config: cfg, store: createMemoryStore() });
+    expect([...a.renders]).toEqual([...b.renders]);
+    expect(a.batch).toBe(1);
+  });
+});

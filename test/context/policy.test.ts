@@ -1,0 +1,58 @@
+import { describe, expect, test } from "bun:test";
+import { defaultPolicyConfig, type PolicyConfig } from "../../src/config/schema.ts";
+import { isCompressible, type PartInfo, planBatch } from "../../src/context/policy.ts";
+import { randomCalls } from "../fake/random-session.ts";
+
+const config = (over: Partial<PolicyConfig> = {}): PolicyConfig => ({ ...defaultPolicyConfig(), ...over });
+const part = (i: number, tokens: number, tool = "bash"): PartInfo => ({ callID: `c${i}`, tool, tokens });
+
+describe("planBatch", () => {
+  test("does nothing while waiting tokens stay at or under the high-water mark", () => {
+    const parts = [part(1, 4000), part(2, 4000), part(3, 4000), part(4, 100_000), part(5, 1), part(6, 1)];
+    // c5 and c6 are below minTokens, so the newest three compressible are c2..c4 and only c1 waits.
+    const cfg = config({ highWaterTokens: 4000, minTokens: 10 });
+    expect(planBatch(parts, new Set(), cfg)).toEqual([]);
+  });
+
+  test("compresses oldest first down to the low-water mark once the high-water mark is passed", () => {
+    const parts = [1, 2, 3, 4, 5, 6, 7].map((i) => part(i, 1000));
+    const cfg = config({ keepLast: 2, highWaterTokens: 3500, lowWaterTokens: 1500 });
+    // c1..c5 wait (5000 > 3500); compressing oldest first leaves 4000, 3000, 2000, then 1000 <= 1500.
+    expect(planBatch(parts, new Set(), cfg)).toEqual(["c1", "c2", "c3", "c4"]);
+  });
+
+  test("never touches the newest keepLast outputs, excluded tools, or already compressed calls", () => {
+    const parts = [part(1, 9000), part(2, 9000, "recall"), part(3, 9000), part(4, 9000), part(5, 9000)];
+    const batch = planBatch(parts, new Set(["c1"]), config({ keepLast: 2, highWaterTokens: 1000 }));
+    expect(batch).toEqual(["c3"]);
+  });
+
+  test("per-tool overrides switch compression off or change the size floor", () => {
+    const cfg = config({ tools: { bash: { compress: false }, read: { minTokens: 5000 } } });
+    expect(isCompressible(part(1, 99_999, "bash"), cfg)).toBe(false);
+    expect(isCompressible(part(2, 4999, "read"), cfg)).toBe(false);
+    expect(isCompressible(part(3, 5000, "read"), cfg)).toBe(true);
+    expect(isCompressible(part(4, 149, "grep"), cfg)).toBe(false);
+  });
+
+  test("property: after a batch the waiting tokens are within the low-water mark and the tail is raw", () => {
+    for (let seed = 1; seed <= 200; seed++) {
+      const calls = randomCalls(seed, 60);
+      const cfg = config({ keepLast: 1 + (seed % 5), highWaterTokens: 2000 + (seed % 7) * 1000, lowWaterTokens: (seed % 3) * 500 });
+      const compressed = new Set<string>();
+      for (let n = 1; n <= calls.length; n++) {
+        const visible = calls.slice(0, n);
+        for (const id of planBatch(visible, compressed, cfg)) compressed.add(id);
+        const candidates = visible.filter((c) => isCompressible(c, cfg));
+        const tail = candidates.slice(-cfg.keepLast);
+        for (const c of tail) expect(compressed.has(c.callID)).toBe(false);
+        const waiting = candidates
+          .slice(0, Math.max(0, candidates.length - cfg.keepLast))
+          .filter((c) => !compressed.has(c.callID))
+          .reduce((s, c) => s + c.tokens, 0);
+        expect(waiting).toBeLessThanOrEqual(cfg.highWaterTokens);
+        for (const c of visible) if (!isCompressible(c, cfg)) expect(compressed.has(c.callID)).toBe(false);
+      }
+    }
+  });
+});
