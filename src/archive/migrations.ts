@@ -17,6 +17,7 @@ export const MIGRATIONS: readonly string[] = [
     shown_output TEXT,
     full_output_path TEXT,
     metadata TEXT,
+    -- a cheap estimate when archived, replaced by the tokenizer's count in the background
     tokens INTEGER NOT NULL,
     bytes INTEGER NOT NULL,
     created_at INTEGER NOT NULL,
@@ -31,7 +32,7 @@ export const MIGRATIONS: readonly string[] = [
   CREATE TRIGGER tool_calls_ad AFTER DELETE ON tool_calls BEGIN
     INSERT INTO tool_calls_fts (tool_calls_fts, rowid, tool, output) VALUES ('delete', old.id, old.tool, old.output);
   END;
-  CREATE TRIGGER tool_calls_au AFTER UPDATE ON tool_calls BEGIN
+  CREATE TRIGGER tool_calls_au AFTER UPDATE OF tool, output ON tool_calls BEGIN
     INSERT INTO tool_calls_fts (tool_calls_fts, rowid, tool, output) VALUES ('delete', old.id, old.tool, old.output);
     INSERT INTO tool_calls_fts (rowid, tool, output) VALUES (new.id, new.tool, new.output);
   END;

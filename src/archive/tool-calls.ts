@@ -86,6 +86,10 @@ export function archiveToolCall(db: Database, call: ArchivedCall, mode: "replace
   );
 }
 
+export function setTokenCount(db: Database, row: number, tokens: number): void {
+  db.query("UPDATE tool_calls SET tokens = ? WHERE id = ?").run(tokens, row);
+}
+
 /** The call in this session; tool call ids are globally unique, so other sessions (subagents) are a fallback. */
 export function findToolCall(db: Database, sessionID: string, callID: string): StoredCall | undefined {
   const own = db

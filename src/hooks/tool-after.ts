@@ -1,9 +1,9 @@
 import type { Database } from "bun:sqlite";
 import { resolveFullOutput } from "../archive/full-output.ts";
-import { archiveToolCall } from "../archive/tool-calls.ts";
+import { archiveToolCall, findToolCall, setTokenCount } from "../archive/tool-calls.ts";
 import type { SessionStore } from "../context/engine.ts";
 import type { Logger } from "../log/logger.ts";
-import { countTokens } from "../tokens/count.ts";
+import { countTokens, estimateTokens } from "../tokens/count.ts";
 
 export interface ToolAfterInput {
   tool: string;
@@ -22,8 +22,8 @@ const asRecord = (value: unknown): Record<string, unknown> =>
 
 /**
  * `tool.execute.after`: archives the whole output the moment it arrives and leaves `output` untouched, so
- * opencode stores exactly what it would have. The observation is computed after the hook returns: the
- * agent never waits for it.
+ * opencode stores exactly what it would have. The token count and the observation are made after the hook
+ * returns: the agent never waits for them.
  */
 export function createToolAfterHook(deps: { db: Database; store: SessionStore; log: Logger }) {
   return async (input: ToolAfterInput, output: ToolAfterOutput): Promise<void> => {
@@ -35,13 +35,18 @@ export function createToolAfterHook(deps: { db: Database; store: SessionStore; l
       tool: input.tool,
       input: asRecord(input.args),
       metadata: asRecord(output.metadata),
-      tokens: countTokens(full.output),
+      tokens: estimateTokens(full.output),
       ...full,
     };
     archiveToolCall(deps.db, call, "replace");
     setTimeout(() => {
-      deps.store.observe(input.sessionID, call).catch((error: unknown) => {
-        deps.log("warn", `precomputing the observation of ${input.callID} failed; it will be made on demand: ${String(error)}`);
+      const precompute = async () => {
+        const row = findToolCall(deps.db, input.sessionID, input.callID)?.row;
+        if (row !== undefined) setTokenCount(deps.db, row, countTokens(full.output));
+        await deps.store.observe(input.sessionID, call);
+      };
+      precompute().catch((error: unknown) => {
+        deps.log("warn", `background work on ${input.callID} failed; the observation will be made on demand: ${String(error)}`);
       });
     }, 0);
   };

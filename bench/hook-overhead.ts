@@ -1,0 +1,95 @@
+/**
+ * Hook overhead: p50/p99 of `tool.execute.after` for 1 KB, 50 KB and 1 MB outputs, and of the request
+ * transform for sessions of 100 and 1,000 tool parts, through the real hooks on a real archive file.
+ *
+ *   bun bench/hook-overhead.ts [--json]
+ *
+ * Prints a table (and, with --json, one JSON object on stdout). Targets: p99 < 5 ms for 50 KB outputs,
+ * p99 < 10 ms for the 1,000-part transform.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createEndlessHooks } from "../src/endless.ts";
+import { assistantWithTools, type Msg, userText } from "../test/fake/opencode-messages.ts";
+
+const client = { app: { log: async () => ({}) } } as never;
+const quiet = () => {};
+
+function outputOfSize(bytes: number, seed: number): string {
+  const lines: string[] = [];
+  let size = 0;
+  for (let i = 0; size < bytes; i++) {
+    const line = `src/module_${seed}/file_${i % 97}.ts:${i}: const value${i} = compute(${(i * 7919) % 10007}); // ok`;
+    lines.push(line);
+    size += line.length + 1;
+  }
+  return lines.join("\n").slice(0, bytes);
+}
+
+function percentile(samples: number[], p: number): number {
+  const sorted = [...samples].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+type Row = { case: string; runs: number; p50ms: number; p99ms: number };
+const summarize = (name: string, samples: number[]): Row => ({
+  case: name,
+  runs: samples.length,
+  p50ms: Number(percentile(samples, 50).toFixed(3)),
+  p99ms: Number(percentile(samples, 99).toFixed(3)),
+});
+
+async function benchToolAfter(dir: string, bytes: number, runs: number): Promise<Row> {
+  const hooks = await createEndlessHooks({ client }, { archivePath: join(dir, `after-${bytes}.db`) }, quiet);
+  const after = hooks["tool.execute.after"]!;
+  const samples: number[] = [];
+  for (let i = 0; i < runs + 5; i++) {
+    const output = { title: "bash", output: outputOfSize(bytes, i), metadata: { exit: 0 } };
+    const start = performance.now();
+    await after({ tool: "bash", sessionID: "ses_bench", callID: `toolu_${bytes}_${i}`, args: { command: `cmd ${i}` } }, output);
+    if (i >= 5) samples.push(performance.now() - start);
+    // Real tool calls are seconds apart: let the hook's background work (token count, observation) finish.
+    await Bun.sleep(bytes >= 1e6 ? 300 : 15);
+  }
+  return summarize(`tool.execute.after ${bytes >= 1e6 ? "1 MB" : `${Math.round(bytes / 1024)} KB`}`, samples);
+}
+
+async function benchTransform(dir: string, parts: number, runs: number): Promise<Row> {
+  const hooks = await createEndlessHooks({ client }, { archivePath: join(dir, `transform-${parts}.db`) }, quiet);
+  const transform = hooks["experimental.chat.messages.transform"]!;
+  const history: Msg[] = [userText("ses_t", "start")];
+  for (let i = 0; i < parts; i++) {
+    history.push(assistantWithTools("ses_t", [{ callID: `toolu_t${i}`, tool: i % 3 ? "bash" : "grep", input: { command: `c${i}` }, output: outputOfSize(1500 + (i % 7) * 700, i) }]));
+  }
+  // The first request archives and compresses the whole history (a one-off batch); then steady state.
+  await transform({}, { messages: structuredClone(history) });
+  const samples: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const output = { messages: structuredClone(history) };
+    const start = performance.now();
+    await transform({}, output);
+    samples.push(performance.now() - start);
+  }
+  return summarize(`messages.transform ${parts} parts`, samples);
+}
+
+const dir = mkdtempSync(join(tmpdir(), "endless-bench-"));
+try {
+  const rows = [
+    await benchToolAfter(dir, 1024, 300),
+    await benchToolAfter(dir, 50 * 1024, 300),
+    await benchToolAfter(dir, 1024 * 1024, 40),
+    await benchTransform(dir, 100, 200),
+    await benchTransform(dir, 1000, 100),
+  ];
+  if (process.argv.includes("--json")) {
+    console.log(JSON.stringify({ bun: Bun.version, rows }, null, 2));
+  } else {
+    console.log(`Bun ${Bun.version}, ${navigator.hardwareConcurrency} cores`);
+    console.log("case".padEnd(34), "runs".padStart(5), "p50 ms".padStart(9), "p99 ms".padStart(9));
+    for (const r of rows) console.log(r.case.padEnd(34), String(r.runs).padStart(5), r.p50ms.toFixed(3).padStart(9), r.p99ms.toFixed(3).padStart(9));
+  }
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}

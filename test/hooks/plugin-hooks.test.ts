@@ -1,0 +1,123 @@
+import { describe, expect, test } from "bun:test";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { findToolCall } from "../../src/archive/tool-calls.ts";
+import { openArchive } from "../../src/archive/open.ts";
+import { createEndlessHooks } from "../../src/endless.ts";
+import type { Level } from "../../src/log/logger.ts";
+import { rng } from "../fake/random-session.ts";
+import { assistantWithTools, type Msg, userText } from "../fake/opencode-messages.ts";
+import { tmpdir } from "../fake/tmp.ts";
+
+const client = { app: { log: async () => ({}) } } as never;
+
+function recorder() {
+  const lines: { level: Level; message: string }[] = [];
+  return { lines, log: (level: Level, message: string) => lines.push({ level, message }) };
+}
+
+const bigOutput = (tag: string, lines = 400) =>
+  Array.from({ length: lines }, (_, i) => `${tag}: line ${i} with some words and a number ${i * 31}`).join("\n");
+
+async function hooksFor(dir: string, options: Record<string, unknown> = {}) {
+  const rec = recorder();
+  const hooks = await createEndlessHooks({ client }, { archivePath: join(dir, "a.db"), ...options }, rec.log);
+  return { hooks, ...rec };
+}
+
+describe("createEndlessHooks", () => {
+  test("invalid options give no hooks and one log line naming the key", async () => {
+    using dir = tmpdir();
+    const { hooks, lines } = await hooksFor(dir.path, { keepLast: "three" });
+    expect(hooks).toEqual({});
+    expect(lines).toHaveLength(1);
+    expect(lines[0]!.message).toContain('option "keepLast"');
+  });
+
+  test("an unreadable archive gives no hooks and a log line with the fix", async () => {
+    using dir = tmpdir();
+    writeFileSync(join(dir.path, "a.db"), "not a database ".repeat(200));
+    const { hooks, lines } = await hooksFor(dir.path);
+    expect(hooks).toEqual({});
+    expect(lines[0]!.message).toContain("move it aside");
+  });
+
+  test("tool.execute.after archives the full output and leaves opencode's output untouched", async () => {
+    using dir = tmpdir();
+    const saved = join(dir.path, "saved.txt");
+    writeFileSync(saved, bigOutput("whole", 3000));
+    const { hooks } = await hooksFor(dir.path);
+    const output = { title: "t", output: `tail\n...output truncated...\n\nFull output saved to: ${saved}`, metadata: { exit: 1 } };
+    const before = structuredClone(output);
+    await hooks["tool.execute.after"]!({ tool: "bash", sessionID: "ses_a", callID: "toolu_a", args: { command: "make" } }, output);
+    expect(output).toEqual(before);
+    const db = openArchive(join(dir.path, "a.db"));
+    const stored = findToolCall(db, "ses_a", "toolu_a")!;
+    expect(stored.output).toBe(bigOutput("whole", 3000));
+    expect(stored.shownOutput).toBe(before.output);
+    expect(stored.input).toEqual({ command: "make" });
+  });
+
+  test("the transform sends observations for older outputs and keeps every tool part paired", async () => {
+    using dir = tmpdir();
+    const { hooks } = await hooksFor(dir.path, { highWaterTokens: 2000, keepLast: 2 });
+    const messages: Msg[] = [userText("ses_t", "go")];
+    for (let i = 0; i < 8; i++) {
+      messages.push(assistantWithTools("ses_t", [{ callID: `toolu_${i}`, tool: "bash", input: { command: `c${i}` }, output: bigOutput(`out${i}`) }]));
+    }
+    const originals = messages.flatMap((m) => m.parts).map((p) => structuredClone(p));
+    const output = { messages: structuredClone(messages) };
+    await hooks["experimental.chat.messages.transform"]!({}, output);
+    const parts = output.messages.flatMap((m) => m.parts);
+    expect(parts.map((p) => [p.id, p.type, (p as { callID?: string }).callID])).toEqual(
+      originals.map((p) => [p.id, p.type, (p as { callID?: string }).callID]),
+    );
+    const outputs = parts.filter((p) => p.type === "tool").map((p) => (p as { state: { output: string } }).state.output);
+    expect(outputs.at(-1)).toBe(bigOutput("out7"));
+    expect(outputs.at(-2)).toBe(bigOutput("out6"));
+    expect(outputs[0]).toContain('recall({"id":"toolu_0"})');
+    expect(outputs[0]!.length).toBeLessThan(bigOutput("out0").length / 2);
+  });
+
+  test("property: over random growing sessions, earlier outputs change only when the frontier moves", async () => {
+    using dir = tmpdir();
+    const { hooks, lines } = await hooksFor(dir.path, { highWaterTokens: 8000, keepLast: 2 });
+    const next = rng(42);
+    const history: Msg[] = [userText("ses_p", "start")];
+    let previous: string[] = [];
+    let unchanged = 0;
+    let batches = 0;
+    for (let step = 0; step < 60; step++) {
+      const size = 5 + Math.floor(next() * 120);
+      const tool = next() < 0.5 ? "bash" : "grep";
+      history.push(assistantWithTools("ses_p", [{ callID: `toolu_p${step}`, tool, input: { command: `x${step}` }, output: bigOutput(`s${step}`, size) }]));
+      const logged = lines.length;
+      const output = { messages: structuredClone(history) };
+      await hooks["experimental.chat.messages.transform"]!({}, output);
+      const moved = lines.slice(logged).some((l) => l.message.includes("frontier moved"));
+      const sent = output.messages.flatMap((m) => m.parts).filter((p) => p.type === "tool").map((p) => (p as { state: { output: string } }).state.output);
+      const samePrefix = previous.every((text, i) => sent[i] === text);
+      if (!samePrefix) expect(moved).toBe(true);
+      if (moved) batches++;
+      else unchanged++;
+      previous = sent;
+    }
+    expect(batches).toBeGreaterThan(2);
+    expect(unchanged).toBeGreaterThan(batches);
+  });
+
+  test("a failing store leaves the messages exactly as they were and logs why", async () => {
+    using dir = tmpdir();
+    const { hooks, lines } = await hooksFor(dir.path, { highWaterTokens: 100 });
+    const messages = [assistantWithTools("ses_f", [{ callID: "toolu_f", tool: "bash", input: {}, output: bigOutput("f") }])];
+    const db = openArchive(join(dir.path, "a.db"));
+    db.run("DROP TABLE renders");
+    db.close();
+    const extra = assistantWithTools("ses_f", Array.from({ length: 5 }, (_, i) => ({ callID: `toolu_g${i}`, tool: "bash", input: {}, output: bigOutput(`g${i}`) })));
+    const output = { messages: [...messages, extra] };
+    const before = structuredClone(output);
+    await hooks["experimental.chat.messages.transform"]!({}, output);
+    expect(output).toEqual(before);
+    expect(lines.some((l) => l.level === "error" && l.message.includes("passing through"))).toBe(true);
+  });
+});
