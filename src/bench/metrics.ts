@@ -1,0 +1,87 @@
+import { type RequestCost, totalsOf } from "./cache-model.ts";
+import type { PolicyName } from "./policies/index.ts";
+
+/** One policy's numbers, for one session or summed over all (see `sumTotals`). */
+export interface PolicyTotals {
+  readonly requests: number;
+  /** Input tokens summed over all requests. */
+  readonly inputTokens: number;
+  /** Of those, read from the prompt cache. */
+  readonly cachedTokens: number;
+  /** The largest request (over several sessions: the largest of all, as in docs/field.md). */
+  readonly peakTokens: number;
+  /** Tool-output tokens (raw or as rendered) summed over all requests. */
+  readonly toolOutputTokens: number;
+  /** With the prompt cache: cached input at 0.1x, the rest written at 1.25x. */
+  readonly costUSD: number;
+  /** Every input token at 1x: a cold cache, or a provider without one. */
+  readonly costNoCacheUSD: number;
+  readonly cacheBreaks: number;
+  /** Later references still in context when used, as a share (null when there were none). */
+  readonly retention: number | null;
+  /** Later references a recall search finds in their origin call (null for policies without recall). */
+  readonly recallable: number | null;
+  /** Compute time the policy took, in milliseconds. */
+  readonly ms: number;
+  readonly references: number;
+  readonly retained: number;
+  readonly recalled: number | null;
+}
+
+const share = (part: number, whole: number): number | null => (whole === 0 ? null : part / whole);
+
+export function policyTotals(input: {
+  readonly requests: readonly RequestCost[];
+  readonly references: number;
+  readonly retained: number;
+  readonly recalled: number | null;
+  readonly ms: number;
+}): PolicyTotals {
+  const { requests: _, ...costs } = totalsOf(input.requests);
+  return {
+    requests: input.requests.length,
+    ...costs,
+    retention: share(input.retained, input.references),
+    recallable: input.recalled === null ? null : share(input.recalled, input.references),
+    ms: input.ms,
+    references: input.references,
+    retained: input.retained,
+    recalled: input.recalled,
+  };
+}
+
+/** Sums sessions: token and cost figures add up, the peak is the largest, shares are pooled over all references. */
+export function sumTotals(items: readonly PolicyTotals[]): PolicyTotals {
+  const sum = (pick: (t: PolicyTotals) => number) => items.reduce((n, t) => n + pick(t), 0);
+  const references = sum((t) => t.references);
+  const retained = sum((t) => t.retained);
+  const recalled = items.some((t) => t.recalled === null) ? null : sum((t) => t.recalled ?? 0);
+  return {
+    requests: sum((t) => t.requests),
+    inputTokens: sum((t) => t.inputTokens),
+    cachedTokens: sum((t) => t.cachedTokens),
+    peakTokens: items.reduce((n, t) => Math.max(n, t.peakTokens), 0),
+    toolOutputTokens: sum((t) => t.toolOutputTokens),
+    costUSD: sum((t) => t.costUSD),
+    costNoCacheUSD: sum((t) => t.costNoCacheUSD),
+    cacheBreaks: sum((t) => t.cacheBreaks),
+    retention: share(retained, references),
+    recallable: recalled === null ? null : share(recalled, references),
+    ms: sum((t) => t.ms),
+    references,
+    retained,
+    recalled,
+  };
+}
+
+export type ByPolicy<T> = Partial<Record<PolicyName, T>>;
+
+/** Each policy's totals over all sessions, in the order the policies were run. */
+export function totalsByPolicy(
+  policies: readonly PolicyName[],
+  sessions: readonly { readonly policies: ByPolicy<PolicyTotals> }[],
+): ByPolicy<PolicyTotals> {
+  return Object.fromEntries(
+    policies.map((name) => [name, sumTotals(sessions.flatMap((s) => s.policies[name] ?? []))]),
+  );
+}

@@ -1,0 +1,33 @@
+import { type CallView, shapeContext } from "../../context/engine.ts";
+import { createMemoryStore } from "../../context/memory-store.ts";
+import type { ReplayCall } from "../requests.ts";
+import type { PolicyDefinition } from "./types.ts";
+
+/**
+ * Endless as the plugin runs it: the same `shapeContext` (batching policy, supersede pointers) and the same
+ * compressors, with an in-memory store in place of the SQLite one. Failed calls are left out of what the
+ * engine sees, as the plugin's transform only gets completed tool parts.
+ */
+export const endless: PolicyDefinition = {
+  name: "endless",
+  summary: "this project: deterministic observations, frontier moved in batches, originals recallable",
+  create: ({ config }) => {
+    const store = createMemoryStore();
+    const views = new WeakMap<ReplayCall, CallView>();
+    const view = (call: ReplayCall): CallView => {
+      let v = views.get(call);
+      if (v === undefined) {
+        v = { callID: call.callID, tool: call.tool, input: call.input, output: call.output, tokens: call.tokens };
+        views.set(call, v);
+      }
+      return v;
+    };
+    return {
+      async shape(request) {
+        const calls = request.calls.filter((c) => !c.error).map(view);
+        const shaped = await shapeContext({ sessionID: request.sessionID, calls, config, store });
+        return shaped.renders;
+      },
+    };
+  },
+};

@@ -1,0 +1,28 @@
+import type { PolicyConfig } from "../../config/schema.ts";
+import type { ReplayCall } from "../requests.ts";
+
+export const POLICY_NAMES = ["none", "opencode-prune", "anthropic-clear", "mask-last-5", "endless"] as const;
+export type PolicyName = (typeof POLICY_NAMES)[number];
+
+/** What a policy sees of one request: the same facts a client or server has when it sends it. */
+export interface PolicyRequest {
+  readonly sessionID: string;
+  /** The user turn the request belongs to (counted from 0). */
+  readonly turn: number;
+  /** Tokens of the request with every tool output raw. */
+  readonly rawTokens: number;
+  /** The completed tool calls visible in the request, oldest first. */
+  readonly calls: readonly ReplayCall[];
+}
+
+/** One policy's state for one session. `shape` returns callID -> the text sent instead of that output. */
+export interface Policy {
+  shape(request: PolicyRequest): Promise<ReadonlyMap<string, string>>;
+}
+
+export interface PolicyDefinition {
+  readonly name: PolicyName;
+  readonly summary: string;
+  /** A fresh policy for one session. */
+  create(options: { readonly config: PolicyConfig }): Policy;
+}

@@ -1,0 +1,81 @@
+import { commonPrefixTokens, type RequestCost, type SentSegment } from "./cache-model.ts";
+import type { Reference } from "./facts.ts";
+import type { Policy } from "./policies/index.ts";
+import type { ReplayPlan, ReplayRequest, TokenCache } from "./requests.ts";
+
+/** One policy over one session: each request's tokens and cache read, fact retention, compute time. */
+export interface PolicyReplay {
+  readonly requests: readonly RequestCost[];
+  readonly references: number;
+  /** References whose fact was still in the request (raw or in an observation) when the agent used it. */
+  readonly retained: number;
+  /** Time spent inside the policy (shaping requests, compressing), in milliseconds. */
+  readonly ms: number;
+}
+
+/** Was the fact in what this request carried: user text, or a visible output as sent? */
+function isRetained(ref: Reference, request: ReplayRequest, renders: ReadonlyMap<string, string>): boolean {
+  if (ref.inUserText) return true;
+  const visible = new Set(request.calls.map((c) => c.callID));
+  return ref.holders.some((id) => {
+    if (!visible.has(id)) return false;
+    const render = renders.get(id);
+    return render === undefined || render.includes(ref.fact);
+  });
+}
+
+/** Rendered outputs get their own segment keys: equal text, equal key, so unchanged renders keep the cache. */
+class RenderKeys {
+  private readonly ids = new Map<string, { id: number; tokens: number }>();
+
+  constructor(private readonly tokens: TokenCache) {}
+
+  of(text: string): { id: number; tokens: number } {
+    let entry = this.ids.get(text);
+    if (entry === undefined) {
+      entry = { id: this.ids.size, tokens: this.tokens.count(text) };
+      this.ids.set(text, entry);
+    }
+    return entry;
+  }
+}
+
+export async function replayPolicy(input: {
+  readonly plan: ReplayPlan;
+  readonly references: readonly Reference[];
+  readonly policy: Policy;
+  readonly tokens: TokenCache;
+}): Promise<PolicyReplay> {
+  const { plan, policy } = input;
+  const byStep = Map.groupBy(input.references, (r) => r.useStep);
+  const keys = new RenderKeys(input.tokens);
+  const requests: RequestCost[] = [];
+  let previous: SentSegment[] = [];
+  let retained = 0;
+  let ms = 0;
+  for (const request of plan.requests) {
+    const started = performance.now();
+    const renders = await policy.shape({
+      sessionID: plan.session.id,
+      turn: request.turn,
+      rawTokens: request.rawTokens,
+      calls: request.calls,
+    });
+    ms += performance.now() - started;
+    const sent: SentSegment[] = [];
+    let tokens = 0;
+    let toolOutput = 0;
+    for (let i = 0; i < request.length; i++) {
+      const segment = request.segments[i]!;
+      const render = segment.call === undefined ? undefined : renders.get(segment.call.callID);
+      const piece = render === undefined ? segment : (({ id, tokens }) => ({ key: `${segment.key}#${id}`, tokens }))(keys.of(render));
+      sent.push({ key: piece.key, tokens: piece.tokens });
+      tokens += piece.tokens;
+      if (segment.kind === "output") toolOutput += piece.tokens;
+    }
+    requests.push({ tokens, cached: commonPrefixTokens(previous, sent), toolOutput });
+    for (const ref of byStep.get(request.step) ?? []) if (isRetained(ref, request, renders)) retained++;
+    previous = sent;
+  }
+  return { requests, references: input.references.length, retained, ms };
+}

@@ -1,0 +1,118 @@
+import { describe, expect, test } from "bun:test";
+import { findReferences } from "../../src/bench/facts.ts";
+import { policyTotals } from "../../src/bench/metrics.ts";
+import { none } from "../../src/bench/policies/baselines.ts";
+import type { Policy } from "../../src/bench/policies/index.ts";
+import { RecallProbe } from "../../src/bench/recallable.ts";
+import { replayPolicy } from "../../src/bench/replay.ts";
+import { planRequests, TokenCache } from "../../src/bench/requests.ts";
+import { defaultPolicyConfig } from "../../src/config/schema.ts";
+import type { Session } from "../../src/sessions/model.ts";
+
+// One token per character, so every count below can be checked by hand.
+const chars = () => new TokenCache((text) => text.length);
+
+const C1_OUTPUT = `divide_safely ${"x".repeat(86)}`; // 100 characters
+const session: Session = {
+  id: "hand",
+  name: "hand",
+  source: "opencode",
+  file: "hand.json",
+  system: "",
+  turns: [
+    {
+      user: "hello", // 5
+      steps: [
+        { text: "", calls: [{ callID: "c1", tool: "read", input: {}, output: C1_OUTPUT }] }, // input "{}": 2
+        { text: "ok", calls: [{ callID: "c2", tool: "read", input: {}, output: "y".repeat(50) }] },
+        { text: "fixed divide_safely", calls: [] },
+      ],
+    },
+  ],
+};
+
+/** Sends c1 as "Z" from the third request on. */
+const clearFirstLate = (): Policy => {
+  let request = 0;
+  return { shape: async () => (request++ >= 2 ? new Map([["c1", "Z"]]) : new Map()) };
+};
+
+async function replay(policy: Policy) {
+  const tokens = chars();
+  const plan = planRequests(session, tokens);
+  const references = findReferences(session);
+  return { plan, references, run: await replayPolicy({ plan, references, policy, tokens }) };
+}
+
+describe("bench.replay", () => {
+  test("rebuilds each request as everything before its step", async () => {
+    const { plan } = await replay(none.create({ config: defaultPolicyConfig() }));
+    expect(plan.requests.map((r) => r.segments.slice(0, r.length).map((s) => s.key))).toEqual([
+      ["u0"],
+      ["u0", "i:c1", "o:c1"],
+      ["u0", "i:c1", "o:c1", "a1", "i:c2", "o:c2"],
+    ]);
+  });
+
+  test("none: every request raw, each one a cache hit on the whole previous one", async () => {
+    const { run } = await replay(none.create({ config: defaultPolicyConfig() }));
+    // Requests: 5, 5+2+100 = 107, 107+2+2+50 = 161; cached: 0, 5, 107.
+    expect(run.requests).toEqual([
+      { tokens: 5, cached: 0, toolOutput: 0 },
+      { tokens: 107, cached: 5, toolOutput: 100 },
+      { tokens: 161, cached: 107, toolOutput: 150 },
+    ]);
+    const totals = policyTotals({ ...run, recalled: null });
+    expect(totals.inputTokens).toBe(273);
+    expect(totals.peakTokens).toBe(161);
+    expect(totals.cacheBreaks).toBe(0);
+    expect(totals.costUSD).toBeCloseTo((112 * 0.3 + 161 * 3.75) / 1e6, 12);
+    expect(totals.costNoCacheUSD).toBeCloseTo((273 * 3) / 1e6, 12);
+    expect(run.references).toBe(1);
+    expect(totals.retention).toBe(1);
+  });
+
+  test("a render that changes an early output breaks the cache prefix there and loses its facts", async () => {
+    const { run } = await replay(clearFirstLate());
+    // Third request: 5 + 2 + "Z" 1 + 2 + 2 + 50 = 62, cached only up to c1's input: 7.
+    expect(run.requests[2]).toEqual({ tokens: 62, cached: 7, toolOutput: 51 });
+    const totals = policyTotals({ ...run, recalled: null });
+    expect(totals.inputTokens).toBe(174);
+    expect(totals.peakTokens).toBe(107);
+    expect(totals.cacheBreaks).toBe(1);
+    expect(totals.costUSD).toBeCloseTo((12 * 0.3 + 162 * 3.75) / 1e6, 12);
+    // "divide_safely" was only in c1's output, now "Z", when the agent wrote it.
+    expect(totals.retention).toBe(0);
+  });
+
+  test("an observation that keeps the fact keeps the reference in context", async () => {
+    const { run } = await replay({ shape: async () => new Map([["c1", "read: divide_safely"]]) });
+    expect(run.retained).toBe(1);
+  });
+});
+
+describe("bench.RecallProbe", () => {
+  test("finds a reference through the recall tool's search in the call it first appeared in", () => {
+    const probe = new RecallProbe();
+    try {
+      const plan = planRequests(session, chars());
+      expect(probe.countRecallable(plan, findReferences(session))).toBe(1);
+    } finally {
+      probe.close();
+    }
+  });
+
+  test("a failed call is not archived, so a fact only it held cannot be recalled", () => {
+    const failed: Session = {
+      ...session,
+      id: "failed",
+      turns: [{ ...session.turns[0]!, steps: session.turns[0]!.steps.map((s) => ({ ...s, calls: s.calls.map((c) => ({ ...c, error: true })) })) }],
+    };
+    const probe = new RecallProbe();
+    try {
+      expect(probe.countRecallable(planRequests(failed, chars()), findReferences(failed))).toBe(0);
+    } finally {
+      probe.close();
+    }
+  });
+});
