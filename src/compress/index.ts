@@ -1,0 +1,82 @@
+import { compressBash } from "./bash.ts";
+import { warmGrammars } from "./grammars.ts";
+import { compressJson } from "./json-shape.ts";
+import { compressRead } from "./read.ts";
+import { compressGrep, compressPaths } from "./search.ts";
+import { headTailCompress, inputString, whole } from "./text.ts";
+import type { Observation, ToolCall } from "./types.ts";
+import { compressWebfetch } from "./web.ts";
+
+export { COMPRESSOR_VERSION } from "./text.ts";
+
+/** Tools whose outputs are short confirmations; they are kept whole. */
+const KEPT_WHOLE = new Set(["edit", "write", "apply_patch", "multiedit", "patch", "todowrite", "todoread"]);
+
+async function dispatch(call: ToolCall): Promise<Observation> {
+  switch (call.tool) {
+    case "bash":
+      return compressBash(call);
+    case "read":
+      return (await compressRead(call)) ?? headTailCompress(call, "generic");
+    case "grep":
+      return compressGrep(call);
+    case "glob":
+    case "list":
+      return compressPaths(call);
+    case "webfetch":
+      return compressWebfetch(call);
+    case "task":
+      return headTailCompress(call, "task", 60, 20);
+    default:
+      if (KEPT_WHOLE.has(call.tool)) return whole(call, call.tool);
+      return compressJson(call) ?? headTailCompress(call, "generic");
+  }
+}
+
+/**
+ * The observation the model sees instead of `call.output`. Deterministic (same call, same text) and never
+ * throws: any failure of a specialised compressor falls back to the generic head/tail.
+ */
+export async function compress(call: ToolCall): Promise<Observation> {
+  try {
+    return await dispatch(call);
+  } catch {
+    return headTailCompress(call, "generic");
+  }
+}
+
+const text = (call: ToolCall, key: string): string | null => inputString(call, key) ?? null;
+const number = (call: ToolCall, key: string): number | null => {
+  const value = call.input[key];
+  return typeof value === "number" ? value : null;
+};
+
+/** The input fields that identify what a call observed, the first one required; undefined for other tools. */
+function identity(call: ToolCall): readonly (string | number | null)[] | undefined {
+  switch (call.tool) {
+    case "read":
+      return [text(call, "filePath"), number(call, "offset"), number(call, "limit")];
+    case "bash":
+      return [text(call, "command"), text(call, "workdir")];
+    case "grep":
+      return [text(call, "pattern"), text(call, "path"), text(call, "include")];
+    case "glob":
+      return [text(call, "pattern"), text(call, "path")];
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * Identity for collapsing repeats: a newer call with the same key supersedes the older copy. Only for calls
+ * that observe state (reads, searches, commands); undefined for tools that change things or must never collapse.
+ */
+export function supersedeKey(call: ToolCall): string | undefined {
+  const parts = identity(call);
+  return parts && parts[0] !== null ? JSON.stringify([call.tool, ...parts]) : undefined;
+}
+
+/** Loads the tree-sitter runtime and every grammar up front, so the first read is as fast as the rest. */
+export async function warmCompressors(): Promise<void> {
+  await warmGrammars();
+}

@@ -1,0 +1,148 @@
+import { describe, expect, test } from "bun:test";
+import { compress } from "../../src/compress/index.ts";
+import { recallHandle } from "../../src/compress/handle.ts";
+import { bodyOf, hasCommand, lastLine, scratch, shell, toolCall, writeFiles } from "./helpers.ts";
+
+const failingSuite = `import { expect, test } from "bun:test";
+test("parses the header", () => { expect("a:b".split(":")).toEqual(["a", "b"]); });
+test("divides evenly", () => { expect(10 / 4).toBe(3); });
+test("rejects empty input", () => { throw new TypeError("input must not be empty"); });
+`;
+
+const passingSuite = `import { expect, test } from "bun:test";
+for (let i = 0; i < 120; i++) {
+  test(\`case \${i} stays stable\`, () => { console.log(\`checking case \${i}\`); expect(i * 2).toBe(i + i); });
+}
+`;
+
+describe("bash observations", () => {
+  const dir = scratch("bash");
+  writeFiles(dir, { "a-fail.test.ts": failingSuite, "b-pass.test.ts": passingSuite });
+
+  test("a failing bun test run keeps the command, the exit code, the failures and the summary", async () => {
+    const command = `bun test ./a-fail.test.ts ./b-pass.test.ts; echo "Exit code: $?"`;
+    const output = shell(command, dir);
+    expect(output.split("\n").length).toBeGreaterThan(80);
+    const { text, method } = await compress(toolCall("bash", output, { command, description: "Run the suites" }));
+
+    expect(method).toBe("bash");
+    expect(text.split("\n")[0]).toBe(`$ ${command}  # Run the suites`);
+    expect(text).toContain("exit code 1;");
+    // The failures of the first file sit in the cut middle; they must be surfaced from there.
+    expect(text).toMatch(/L\d+: TypeError: input must not be empty/);
+    expect(text).toMatch(/L\d+: \(fail\) rejects empty input/);
+    expect(text).not.toContain("checking case 20");
+    // The run's summary ends the output, so the tail carries it.
+    expect(text).toContain("\n 121 pass\n 2 fail\n");
+    expect(text.length).toBeLessThan(output.length / 2);
+  });
+
+  test("the summary of an earlier run in the cut middle is listed with its line number", async () => {
+    const output = shell("bun test ./a-fail.test.ts; bun test ./b-pass.test.ts", dir);
+    const { text } = await compress(toolCall("bash", output, { command: "bun test ./a-fail.test.ts; bun test ./b-pass.test.ts" }));
+    const line = output.split("\n").indexOf(" 2 fail") + 1;
+    expect(line).toBeGreaterThan(15);
+    expect(text).toContain("test summary lines among them:");
+    expect(text).toContain(`  L${line}:  2 fail`);
+    expect(text).toContain(" 120 pass");
+  });
+
+  test("an exit code is reported only when the output states one", async () => {
+    const output = shell("bun test ./b-pass.test.ts", dir);
+    const { text } = await compress(toolCall("bash", output, { command: "bun test ./b-pass.test.ts" }));
+    expect(text).toContain("exit code not shown in output");
+    expect(text).not.toMatch(/exit code \d/);
+  });
+
+  test("a long ls -R keeps the first 15 and last 25 lines and counts exactly what was left out", async () => {
+    writeFiles(dir, Object.fromEntries(Array.from({ length: 120 }, (_, i) => [`tree/pkg${i % 6}/file${i}.txt`, "x"])));
+    const output = shell("ls -R tree", dir);
+    const lines = output.split("\n");
+    const { text } = await compress(toolCall("bash", output, { command: "ls -R tree" }, "call_ls"));
+
+    expect(text).toContain(lines.slice(0, 15).join("\n"));
+    expect(text).toContain(lines.slice(-25).join("\n"));
+    expect(text).not.toContain(lines[20]!);
+    expect(text).toContain(`… ${lines.length - 40} lines left out (lines 16-${lines.length - 25}); no error/warning lines among them`);
+    const kept = [...lines.slice(0, 15), ...lines.slice(-25)].join("\n");
+    const leftOut = { lines: lines.length - 40, bytes: Buffer.byteLength(output) - Buffer.byteLength(kept) };
+    expect(lastLine(text)).toBe(recallHandle("call_ls", output, leftOut));
+  });
+
+  test("a Python traceback in the middle of a long log is surfaced line by line", async () => {
+    const script = [
+      "import traceback",
+      "for i in range(60): print(f'processing record {i}')",
+      "try:",
+      "    1 / 0",
+      "except ZeroDivisionError:",
+      "    traceback.print_exc()",
+      "for i in range(60, 120): print(f'processing record {i}')",
+    ].join("\n");
+    writeFiles(dir, { "job.py": script });
+    const output = shell("python3 job.py", dir);
+    const { text } = await compress(toolCall("bash", output, { command: "python3 job.py" }));
+    expect(text).toMatch(/L61: Traceback \(most recent call last\):/);
+    expect(text).toMatch(/L\d+: ZeroDivisionError: division by zero/);
+    expect(text).not.toContain("processing record 30");
+  });
+
+  test.skipIf(!hasCommand("pytest"))("pytest failures and the final summary survive", async () => {
+    const cases = Array.from({ length: 50 }, (_, i) => `def test_case_${i}():\n    assert ${i} * 2 == ${i} + ${i}\n`).join("\n");
+    writeFiles(dir, { "py/test_totals.py": `def test_total_is_wrong():\n    assert sum([1, 2, 3]) == 7\n\n${cases}` });
+    const output = shell("pytest -v -p no:cacheprovider py", dir);
+    const { text } = await compress(toolCall("bash", output, { command: "pytest -v py" }));
+    expect(text).toMatch(/FAILED/);
+    expect(text).toMatch(/=+ .*1 failed, 50 passed.* =+/);
+  });
+
+  test.skipIf(!hasCommand("rustc"))("a Rust test binary keeps its panics and the test result line", async () => {
+    const tests = Array.from({ length: 45 }, (_, i) => `    #[test] fn case_${i}() { assert_eq!(${i} + 1, ${i + 1}); }`).join("\n");
+    const source = `#[cfg(test)]\nmod tests {\n    #[test] fn totals() { assert_eq!(1 + 1, 3, "totals differ"); }\n${tests}\n}\n`;
+    writeFiles(dir, { "rs/lib.rs": source });
+    const output = shell("rustc --test rs/lib.rs -o rs/tests && ./rs/tests --test-threads=1; echo \"Exit code: $?\"", dir);
+    const { text } = await compress(toolCall("bash", output, { command: "rustc --test rs/lib.rs && ./rs/tests" }));
+    expect(text).toContain("exit code 101;");
+    expect(text).toMatch(/test result: FAILED\. 45 passed; 1 failed/);
+    expect(text).toContain("totals differ");
+  });
+
+  test("colour codes and carriage-return progress are reduced to what a terminal shows", async () => {
+    const command = `for i in $(seq 1 60); do printf '\\033[32mstep %d\\033[0m\\r' $i; printf 'done %d\\n' $i; done; printf '\\033[31merror: disk full\\033[0m\\n'; seq 1 30`;
+    const output = shell(command, dir);
+    const { text } = await compress(toolCall("bash", output, { command }));
+    expect(text).not.toContain("\x1b[");
+    expect(text).toContain("\ndone 1\n");
+    expect(text).toMatch(/L61: error: disk full/);
+  });
+
+  test("opencode's metadata block is shown and the exit code is not invented", async () => {
+    const output = `${shell("seq 1 200", dir)}\n\n<shell_metadata>\nshell tool terminated command after exceeding timeout 120000 ms.\n</shell_metadata>`;
+    const { text } = await compress(toolCall("bash", output, { command: "seq 1 200" }));
+    expect(text).toContain("metadata:\n  shell tool terminated command after exceeding timeout 120000 ms.");
+    expect(text).toContain("exit code not shown in output");
+  });
+
+  test("an exit code inside a bash_metadata block is reported", async () => {
+    const output = `${shell("seq 1 200", dir)}\n<bash_metadata>\nexit code: 2\n</bash_metadata>`;
+    const { text } = await compress(toolCall("bash", output, { command: "seq 1 200" }));
+    expect(text).toContain("exit code 2;");
+  });
+
+  test("repeated error lines are listed once with a count and the list is capped", async () => {
+    const command = "seq 1 20; for i in $(seq 1 30); do echo 'warning: deprecated API'; done; for i in $(seq 1 60); do echo \"error: missing file part$i.o\"; done; seq 1 30";
+    const output = shell(command, dir);
+    const { text } = await compress(toolCall("bash", output, { command }));
+    expect(text).toMatch(/L\d+: warning: deprecated API \(×30\)/);
+    expect(text.match(/L\d+: error: missing file/g)?.length).toBe(39);
+    expect(text).toContain("… +21 more");
+  });
+
+  test("short outputs are kept whole with a handle that says nothing was left out", async () => {
+    const output = shell("git --version; echo done", dir);
+    const { text } = await compress(toolCall("bash", output, { command: "git --version" }, "call_short"));
+    expect(bodyOf(text)).toBe(output);
+    expect(lastLine(text)).toContain("0 lines, 0 bytes left out");
+    expect(lastLine(text)).toContain('recall({"id":"call_short"})');
+  });
+});
