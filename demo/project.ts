@@ -113,7 +113,7 @@ for (const suite of suites) {
 }
 console.log("");
 console.log("Tests: " + failed + " failed, " + passed + " passed, " + (passed + failed) + " total");
-process.exit(failed > 0 ? 1 : 0);
+process.exitCode = failed > 0 ? 1 : 0;
 `;
 
 function appLog(lines: number): string {

@@ -29,7 +29,8 @@ export interface ScriptedRunResult {
   /** Input tokens of each main request, with the project tokenizer. */
   readonly inputTokens: number[];
   readonly exported: ExportedSession | undefined;
-  readonly logTail: string;
+  /** opencode's whole log for the run (plugin log lines included). */
+  readonly log: string;
   readonly durationMs: number;
 }
 
@@ -60,7 +61,7 @@ export async function runScriptedSession(input: ScriptedRunInput): Promise<Scrip
     mainRequests,
     inputTokens: mainRequests.map((r) => requestInputTokens(r.body)),
     exported: input.exportSession ? await world.exportSession(run.sessionID) : undefined,
-    logTail: world.logTail(60),
+    log: await Bun.file(world.logFile).text(),
     durationMs,
   };
 }

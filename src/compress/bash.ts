@@ -68,8 +68,13 @@ function splitMetadata(output: string): Split {
   return { body: output.slice(0, match.index), metadata: inner };
 }
 
-/** The last explicit exit-code statement, if the output or its metadata has one; never guessed. */
-function findExitCode(lines: readonly string[], metadata: readonly string[]): string | undefined {
+/**
+ * The exit code opencode recorded (`metadata.exit`), else the last explicit exit-code statement in the
+ * output or its metadata block; never guessed.
+ */
+function findExitCode(call: ToolCall, lines: readonly string[], metadata: readonly string[]): string | undefined {
+  const recorded = call.metadata?.exit;
+  if (typeof recorded === "number" && Number.isInteger(recorded)) return String(recorded);
   const fromMeta = metadata.map((line) => /exit(?:\s*code)?\s*[:=]?\s*(-?\d+)/i.exec(line)?.[1]).filter(Boolean);
   if (fromMeta.length > 0) return fromMeta[fromMeta.length - 1];
   for (let i = lines.length - 1; i >= 0; i--) {
@@ -108,7 +113,7 @@ export function compressBash(call: ToolCall): Observation {
   if (isShort(call.output)) return whole(call, "bash");
   const { body, metadata } = splitMetadata(call.output);
   const lines = splitLines(body).map(terminalText);
-  const exit = findExitCode(lines, metadata);
+  const exit = findExitCode(call, lines, metadata);
   const cut = headTail(lines, HEAD, TAIL);
   const gapEnd = cut.gapStart + cut.gapLength;
   const shown = cut.gapLength === 0 ? `all lines, cut to ${WIDTH} chars` : `first ${cut.head.length} and last ${cut.tail.length} lines`;

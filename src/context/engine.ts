@@ -59,10 +59,9 @@ async function renderBatch(input: ShapeInput, compressed: ReadonlySet<string>): 
   for (const call of input.calls) {
     if (!compressed.has(call.callID)) continue;
     const newer = supersededBy.get(call.callID);
-    renders.set(
-      call.callID,
-      newer === undefined ? await input.store.observe(input.sessionID, call) : supersededPointer(call, newer),
-    );
+    const text = newer === undefined ? await input.store.observe(input.sessionID, call) : supersededPointer(call, newer);
+    // An observation no smaller than the output (a short output kept whole, plus its handle) buys nothing.
+    renders.set(call.callID, text.length < call.output.length ? text : call.output);
   }
   return renders;
 }

@@ -54,6 +54,13 @@ describe("bash observations", () => {
     expect(text).not.toMatch(/exit code \d/);
   });
 
+  test("the exit code opencode recorded in the call's metadata is reported", async () => {
+    const command = "seq 1 300; exit 3";
+    const output = shell(command, dir);
+    const { text } = await compress({ ...toolCall("bash", output, { command }), metadata: { exit: 3 } });
+    expect(text).toContain("exit code 3;");
+  });
+
   test("a long ls -R keeps the first 15 and last 25 lines and counts exactly what was left out", async () => {
     writeFiles(dir, Object.fromEntries(Array.from({ length: 120 }, (_, i) => [`tree/pkg${i % 6}/file${i}.txt`, "x"])));
     const output = shell("ls -R tree", dir);

@@ -77,3 +77,13 @@ describe("shapeContext", () => {
     expect(a.batch).toBe(1);
   });
 });
+
+describe("shapeContext on short outputs", () => {
+  test("sends an output unchanged when its observation would not be smaller", async () => {
+    const short = (id: string): CallView => ({ callID: id, tool: "bash", input: { command: id }, output: `${id}\n`.repeat(30), tokens: 400 });
+    const calls = ["a", "b", "c", "d", "e"].map(short);
+    const shaped = await shapeContext({ sessionID: "s", calls, config: config({ highWaterTokens: 500, keepLast: 1 }), store: createMemoryStore() });
+    expect(shaped.batched).toBe(true);
+    expect(shaped.renders.get("a")).toBe(calls[0]!.output);
+  });
+});

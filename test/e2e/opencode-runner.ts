@@ -253,22 +253,25 @@ async function disposeWorld(context: WorldContext, keep: boolean): Promise<void>
 }
 
 /** Starts opencode in the world's project dir, tracked for dispose and untracked once it exits. */
-function launch(context: WorldContext, args: string[], stdin?: string): GroupProcess {
+function launch(context: WorldContext, args: string[], stdin?: string, stdoutPath?: string): GroupProcess {
   logBanner(context.logFile, `opencode ${args.join(" ")}`);
-  const child = spawnGroup([context.bin, ...args], { cwd: context.dirs.project, env: context.env, stdin, stderrFd: context.logFd });
+  const child = spawnGroup([context.bin, ...args], { cwd: context.dirs.project, env: context.env, stdin, stderrFd: context.logFd, stdoutPath });
   context.live.add(child);
   void child.exited.then(() => context.live.delete(child));
   return child;
 }
 
+let stdoutFiles = 0;
+
 /** Runs a short-lived opencode command to completion, killing its group if it overstays. */
 async function execOpencode(context: WorldContext, args: string[], options: { stdin?: string; timeoutMs?: number } = {}): Promise<CommandResult> {
-  const child = launch(context, args, options.stdin);
+  const stdoutPath = join(context.dirs.root, `stdout-${++stdoutFiles}.txt`);
+  const child = launch(context, args, options.stdin, stdoutPath);
   const timeoutMs = options.timeoutMs ?? DEFAULT_RUN_TIMEOUT_MS;
   const limit = deadline(timeoutMs, `opencode ${args[0] ?? ""} timed out after ${timeoutMs} ms (log: ${context.logFile})`);
   try {
-    const [stdout, exitCode] = await Promise.race([Promise.all([new Response(child.stdout).text(), child.exited]), limit.promise]);
-    return { exitCode, stdout };
+    const exitCode = await Promise.race([child.exited, limit.promise]);
+    return { exitCode, stdout: await Bun.file(stdoutPath).text() };
   } catch (error) {
     await killGroup(child);
     throw error;

@@ -20,6 +20,11 @@ export interface SpawnGroupOptions {
   stdin?: string;
   /** File descriptor (opened for append) that receives the child's stderr. */
   stderrFd: number;
+  /**
+   * Send stdout to this file instead of a pipe. opencode (a Bun binary) loses the end of a large stdout
+   * written into a pipe when it exits: `opencode export` of a 740 KB session arrived cut at ~450 KB.
+   */
+  stdoutPath?: string;
 }
 
 /**
@@ -31,10 +36,11 @@ export function spawnGroup(cmd: string[], options: SpawnGroupOptions): GroupProc
     cwd: options.cwd,
     env: options.env,
     stdin: options.stdin === undefined ? "ignore" : new Blob([options.stdin]),
-    stdout: "pipe",
+    stdout: options.stdoutPath === undefined ? "pipe" : Bun.file(options.stdoutPath),
     stderr: options.stderrFd,
   });
-  return { pid: child.pid, exited: child.exited, stdout: child.stdout };
+  const stdout = child.stdout instanceof ReadableStream ? child.stdout : new Blob([]).stream();
+  return { pid: child.pid, exited: child.exited, stdout };
 }
 
 /** Signals a whole process group; a group that is already gone is not an error. */

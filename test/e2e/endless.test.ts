@@ -1,0 +1,122 @@
+import { describe, expect, test } from "bun:test";
+import type { ToolPart, ToolStateCompleted } from "@opencode-ai/sdk";
+import { demoProjectFiles } from "../../demo/project.ts";
+import { type ScriptedRunResult, runScriptedSession } from "../../demo/scripted-run.ts";
+import { callId, demoSteps } from "../../demo/session.ts";
+import { countTokens } from "../../src/tokens/count.ts";
+import { type RecordedRequest, toolResultsOf } from "./mock-anthropic.ts";
+
+const TIMEOUT = 180_000;
+const OPTIONS = { keepLast: 2, highWaterTokens: 1000 };
+const WORK_STEPS = 12;
+
+/** The first 12 calls of the demo session, then a recall by id of the test run (call 4) and one by query. */
+function steps(project: string) {
+  const work = demoSteps(project).slice(0, WORK_STEPS);
+  return [
+    ...work,
+    { name: "recall", input: { id: callId(4) }, id: "toolu_recall_id" },
+    { name: "recall", input: { query: "status=500" }, id: "toolu_recall_query" },
+  ];
+}
+
+const completedTools = (run: ScriptedRunResult) =>
+  run.exported!.messages.flatMap((m) => m.parts).filter((p): p is ToolPart & { state: ToolStateCompleted } => p.type === "tool" && p.state.status === "completed");
+
+/** The request's messages without opencode's moving cache markers, which are not content. */
+const messagesOf = (req: RecordedRequest) =>
+  JSON.parse(JSON.stringify(req.body?.messages ?? [], (key, value) => (key === "cache_control" ? undefined : value))) as unknown[];
+
+describe("Endless in real opencode", () => {
+  let endless: ScriptedRunResult;
+
+  test(
+    "a scripted session runs to the end with the plugin loaded",
+    async () => {
+      endless = await runScriptedSession({ files: demoProjectFiles(), steps, endless: OPTIONS, exportSession: true });
+      expect(endless.exitCode).toBe(0);
+      expect(completedTools(endless).map((p) => p.callID)).toEqual([...steps("/").map((s) => s.id)]);
+    },
+    TIMEOUT,
+  );
+
+  test("the last request carries observations with recall handles for all but the newest outputs", () => {
+    const last = endless.mainRequests.at(-1)!;
+    const sent = new Map(toolResultsOf(last.body).map((r) => [r.toolUseId, r.content]));
+    const originals = completedTools(endless).filter((p) => p.tool !== "recall");
+    // keepLast counts compressible outputs only: those of at least minTokens (default 150).
+    const compressible = originals.filter((p) => countTokens(p.state.output) >= 150);
+    const newest = compressible.slice(-OPTIONS.keepLast).map((p) => p.callID);
+    let observed = 0;
+    for (const part of originals) {
+      const content = sent.get(part.callID)!;
+      if (newest.includes(part.callID)) {
+        expect(content).toBe(part.state.output);
+      } else if (countTokens(part.state.output) > OPTIONS.highWaterTokens) {
+        expect(content).toContain(`recall({"id":"${part.callID}"})`);
+        expect(content.length).toBeLessThan(part.state.output.length);
+        observed++;
+      }
+    }
+    expect(observed).toBe(5); // calls 02, 03, 04, 06 and 07 of this deterministic session
+  });
+
+  test("opencode's stored history still holds every original output", () => {
+    for (const part of completedTools(endless)) expect(part.state.output).not.toContain("[endless:");
+    const testRun = completedTools(endless).find((p) => p.callID === callId(4))!;
+    expect(testRun.state.output).toContain("Tests: 2 failed, 318 passed, 320 total");
+    expect(testRun.state.metadata.exit).toBe(1);
+  });
+
+  test("recall by id returns the archived original byte for byte, and recall by query finds it", () => {
+    const original = completedTools(endless).find((p) => p.callID === callId(4))!.state.output;
+    const recalled = completedTools(endless).find((p) => p.callID === "toolu_recall_id")!.state.output;
+    const [header, ...body] = recalled.split("\n");
+    expect(header).toContain("complete");
+    expect(body.join("\n")).toBe(original);
+    const search = completedTools(endless).find((p) => p.callID === "toolu_recall_query")!.state.output;
+    expect(search).toContain("status=500");
+    expect(search).toMatch(/toolu_demo_\d\d \(bash\)/);
+  });
+
+  test("consecutive requests share their message prefix byte for byte unless the frontier moved", () => {
+    let sharedPrefix = 0;
+    let moved = 0;
+    for (let k = 1; k < endless.mainRequests.length; k++) {
+      const before = messagesOf(endless.mainRequests[k - 1]!);
+      const after = messagesOf(endless.mainRequests[k]!).slice(0, before.length);
+      if (JSON.stringify(after) === JSON.stringify(before)) {
+        sharedPrefix++;
+        continue;
+      }
+      moved++;
+      // Only tool results may differ, and only by becoming observations (a batch boundary).
+      const changed = after.filter((m, i) => JSON.stringify(m) !== JSON.stringify(before[i]));
+      for (const message of changed) expect(JSON.stringify(message)).toContain("[endless:");
+    }
+    expect(sharedPrefix).toBeGreaterThan(moved);
+    expect(moved).toBeGreaterThan(0);
+    expect(endless.log.match(/frontier moved/g)?.length).toBe(moved);
+  });
+
+  test(
+    "invalid options leave the session working exactly as stock, with one log line naming the key",
+    async () => {
+      const run = await runScriptedSession({
+        files: demoProjectFiles(),
+        steps: (project) => demoSteps(project).slice(0, 6),
+        endless: { keepLast: "three" },
+        exportSession: true,
+      });
+      expect(run.exitCode).toBe(0);
+      expect(completedTools(run)).toHaveLength(6);
+      for (const req of run.mainRequests) {
+        expect(JSON.stringify(req.body?.messages)).not.toContain("[endless:");
+        expect(req.body?.tools?.map((t) => t.name)).not.toContain("recall");
+      }
+      const complaints = run.log.split("\n").filter((line) => line.includes('option \\"keepLast\\"') || line.includes('option "keepLast"'));
+      expect(complaints).toHaveLength(1);
+    },
+    TIMEOUT,
+  );
+});
