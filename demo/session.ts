@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import type { ScriptSteps, ToolCall } from "../test/e2e/mock-anthropic.ts";
+import type { ToolCall } from "../test/e2e/mock-anthropic.ts";
 
 /** The scripted model's calls get fixed ids, so later steps (recall) can name earlier ones. */
 export const callId = (n: number) => `toolu_demo_${String(n).padStart(2, "0")}`;
@@ -10,7 +10,7 @@ type Step = Omit<ToolCall, "id">;
  * A long coding session over the demo project: reads of large files, test runs, greps and log digging,
  * with the repeats real agents make (re-reading a file, re-running the tests), then two recalls.
  */
-export function demoSteps(project: string): ScriptSteps {
+export function demoSteps(project: string): ToolCall[] {
   const file = (path: string) => join(project, path);
   const read = (path: string, extra: Record<string, unknown> = {}): Step => ({ name: "read", input: { filePath: file(path), ...extra } });
   const bash = (command: string, description: string): Step => ({ name: "bash", input: { command, description } });
