@@ -1,9 +1,11 @@
 #!/usr/bin/env bun
 import { benchCommand } from "./bench.ts";
 import { type Command, type CommandIO, processIO, UsageError } from "./io.ts";
+import { optionsCommand } from "./options.ts";
 
 const COMMANDS: Readonly<Record<string, Command>> = {
   bench: benchCommand,
+  options: optionsCommand,
 };
 
 function usage(): string {
