@@ -1,6 +1,7 @@
 import type { Hooks, PluginInput } from "@opencode-ai/plugin";
 import { defaultArchivePath, openArchive } from "./archive/open.ts";
 import { createArchiveStore } from "./archive/session-store.ts";
+import { warmCompressors } from "./compress/index.ts";
 import { loadOptions } from "./config/load.ts";
 import { policyOf } from "./config/schema.ts";
 import { createMessagesTransformHook } from "./hooks/messages-transform.ts";
@@ -32,6 +33,8 @@ export async function createEndlessHooks(
     return {};
   }
   const store = createArchiveStore(db);
+  // Not awaited: grammars load while the session starts, so the first outline does not wait for them.
+  warmCompressors().catch((error: unknown) => log("warn", `preloading parsers failed; they load on first use: ${String(error)}`));
   return {
     "tool.execute.after": guard("tool.execute.after", log, createToolAfterHook({ db, store, log })),
     "experimental.chat.messages.transform": guard(
