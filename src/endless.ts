@@ -7,6 +7,7 @@ import { policyOf } from "./config/schema.ts";
 import { createMessagesTransformHook } from "./hooks/messages-transform.ts";
 import { createToolAfterHook } from "./hooks/tool-after.ts";
 import { guard, type Logger, opencodeLogger } from "./log/logger.ts";
+import { createChatParamsHook } from "./provider/chat-params.ts";
 import { createRecallTool } from "./recall/tool.ts";
 
 /**
@@ -42,6 +43,8 @@ export async function createEndlessHooks(
       log,
       createMessagesTransformHook({ store, config: policyOf(options), log }),
     ),
+    // Catches its own errors: it decides everything before touching output, then assigns once.
+    "chat.params": createChatParamsHook(options.contextManagement, (message) => log("info", message), policyOf(options)),
     tool: { recall: createRecallTool({ db, log }) },
   };
 }

@@ -13,13 +13,20 @@ type AnySchema = z.ZodType & { def: { type: string; innerType?: AnySchema; defau
 /** The schema under defaults, optionals and refinements, where the type and nested shape live. */
 function unwrap(schema: AnySchema): AnySchema {
   const inner = schema.def.innerType;
-  return inner && (schema.def.type === "default" || schema.def.type === "optional") ? unwrap(inner) : schema;
+  const wrapper = schema.def.type === "default" || schema.def.type === "prefault" || schema.def.type === "optional";
+  return inner && wrapper ? unwrap(inner) : schema;
 }
 
 function typeName(schema: AnySchema): string {
   const core = unwrap(schema);
   if (core.def.type === "array" && core.def.element) return `${typeName(core.def.element)}[]`;
   return core.def.type;
+}
+
+/** Objects show their fields' defaults on their own rows. */
+function defaultOf(field: AnySchema, core: AnySchema): string {
+  if (core.def.type === "object") return "(below)";
+  return field.def.type === "default" ? JSON.stringify(field.def.defaultValue) : "(none)";
 }
 
 /** One row per option, nested objects flattened to dotted keys: the README's option table comes from here. */
@@ -31,7 +38,7 @@ export function optionRows(schema: AnySchema = EndlessOptions as unknown as AnyS
     const row: OptionRow = {
       key,
       type: typeName(field),
-      default: field.def.type === "default" ? JSON.stringify(field.def.defaultValue) : "(none)",
+      default: defaultOf(field, core),
       description: field.description ?? "",
     };
     return core.def.type === "object" && core.shape ? [row, ...optionRows(core, `${key}.`)] : [row];

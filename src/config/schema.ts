@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { ContextManagementOptions } from "../provider/schema.ts";
 
 /**
  * The plugin options, as given in opencode.json: `"plugin": [["opencode-endless", { ...options }]]`.
@@ -55,6 +56,9 @@ export const EndlessOptions = z
       .optional()
       .describe("SQLite archive file; default $XDG_DATA_HOME/opencode-endless/archive.db"),
     ...policyFields,
+    contextManagement: ContextManagementOptions.prefault({}).describe(
+      "Anthropic server-side context management, per provider and model (see 'Provider-native context management')",
+    ),
   })
   .strict()
   .refine((o) => o.lowWaterTokens < o.highWaterTokens, {

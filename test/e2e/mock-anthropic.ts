@@ -38,6 +38,14 @@ export interface Reply {
   usage?: { inputTokens?: number; outputTokens?: number };
   /** Answer with an HTTP error instead of a message (e.g. 529 overloaded_error). */
   error?: { status: number; type: string; message: string };
+  /**
+   * Anthropic only: a server-side `compaction` block emitted first (as the API does for `compact_20260112`),
+   * streamed as `content_block_start` + one `compaction_delta`. `encryptedContent` is the opaque field
+   * the API asks clients to send back verbatim.
+   */
+  compaction?: { content: string; encryptedContent?: string };
+  /** Anthropic only: the response's `context_management` (e.g. `{ applied_edits: [...] }`), on `message_delta`. */
+  contextManagement?: Record<string, unknown>;
 }
 
 export type Protocol = "anthropic" | "openai";
@@ -335,6 +343,8 @@ interface ResolvedMessage {
   stopReason: NonNullable<Reply["stopReason"]>;
   inputTokens: number;
   outputTokens: number;
+  compaction: Reply["compaction"];
+  contextManagement: Reply["contextManagement"];
 }
 
 function buildMessage(reply: Reply, body: RequestBody, route: Protocol, ids: { tool: number; message: number }, defaultModel: string): ResolvedMessage {
@@ -348,11 +358,14 @@ function buildMessage(reply: Reply, body: RequestBody, route: Protocol, ids: { t
     stopReason: reply.stopReason ?? (toolCalls.length > 0 ? "tool_use" : "end_turn"),
     inputTokens: reply.usage?.inputTokens ?? requestInputTokens(body),
     outputTokens: reply.usage?.outputTokens ?? OUTPUT_TOKENS,
+    compaction: reply.compaction,
+    contextManagement: reply.contextManagement,
   };
 }
 
 function anthropicContent(message: ResolvedMessage): ContentBlock[] {
   const blocks: ContentBlock[] = [];
+  if (message.compaction) blocks.push({ type: "compaction", content: message.compaction.content, encrypted_content: message.compaction.encryptedContent ?? null });
   if (message.text !== undefined) blocks.push({ type: "text", text: message.text });
   for (const call of message.toolCalls) blocks.push({ type: "tool_use", id: call.id, name: call.name, input: call.input });
   return blocks;
@@ -365,19 +378,30 @@ function anthropicUsage(message: ResolvedMessage): Record<string, number> {
 function anthropicResponse(message: ResolvedMessage, stream: boolean): Response {
   const envelope = { id: message.id, type: "message", role: "assistant", model: message.model, stop_sequence: null };
   if (!stream) {
-    return Response.json({ ...envelope, content: anthropicContent(message), stop_reason: message.stopReason, usage: anthropicUsage(message) });
+    const contextManagement = message.contextManagement ? { context_management: message.contextManagement } : {};
+    return Response.json({ ...envelope, content: anthropicContent(message), stop_reason: message.stopReason, usage: anthropicUsage(message), ...contextManagement });
   }
   const events: [string, unknown][] = [
     ["message_start", { type: "message_start", message: { ...envelope, content: [], stop_reason: null, usage: { ...anthropicUsage(message), output_tokens: 1 } } }],
   ];
   anthropicContent(message).forEach((block, index) => events.push(...anthropicBlockEvents(block, index)));
-  events.push(["message_delta", { type: "message_delta", delta: { stop_reason: message.stopReason, stop_sequence: null }, usage: anthropicUsage(message) }]);
+  const contextManagement = message.contextManagement ? { context_management: message.contextManagement } : {};
+  events.push(["message_delta", { type: "message_delta", delta: { stop_reason: message.stopReason, stop_sequence: null }, usage: anthropicUsage(message), ...contextManagement }]);
   events.push(["message_stop", { type: "message_stop" }]);
   const sse = events.map(([event, data]) => `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`).join("");
   return new Response(sse, { headers: SSE_HEADERS });
 }
 
 function anthropicBlockEvents(block: ContentBlock, index: number): [string, unknown][] {
+  if (block.type === "compaction") {
+    // Shapes from @anthropic-ai/sdk's stream types: a start block without content, then one compaction_delta.
+    const delta = { type: "compaction_delta", content: block.content, encrypted_content: block.encrypted_content };
+    return [
+      ["content_block_start", { type: "content_block_start", index, content_block: { type: "compaction", content: null } }],
+      ["content_block_delta", { type: "content_block_delta", index, delta }],
+      ["content_block_stop", { type: "content_block_stop", index }],
+    ];
+  }
   const start: [string, unknown] =
     block.type === "text"
       ? ["content_block_start", { type: "content_block_start", index, content_block: { type: "text", text: "" } }]
