@@ -2,10 +2,12 @@
 import { benchCommand } from "./bench.ts";
 import { type Command, type CommandIO, processIO, UsageError } from "./io.ts";
 import { optionsCommand } from "./options.ts";
+import { statsCommand } from "./stats.ts";
 
 const COMMANDS: Readonly<Record<string, Command>> = {
   bench: benchCommand,
   options: optionsCommand,
+  stats: statsCommand,
 };
 
 function usage(): string {
