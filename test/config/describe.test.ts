@@ -18,3 +18,9 @@ describe("option table", () => {
     expect(table).toContain("| `archivePath` | string | `(none)` |");
   });
 });
+
+test("the README's option table is the one the schema generates", async () => {
+  const readme = await Bun.file(new URL("../../README.md", import.meta.url)).text();
+  const block = /<!-- OPTIONS -->\n([\s\S]*?)\n<!-- \/OPTIONS -->/.exec(readme)?.[1];
+  expect(block).toBe(optionTable());
+});
