@@ -1,13 +1,13 @@
 import {
   clip,
+  DEFAULT_NAMES,
+  budgetFor,
   excerpt,
   gapMarker,
   headTail,
-  inputString,
   isShort,
   note,
   observe,
-  plural,
   sizeLine,
   splitLines,
   whole,
@@ -15,11 +15,13 @@ import {
 } from "./text.ts";
 import type { Observation, ToolCall } from "./types.ts";
 
-const HEAD = 15;
-const TAIL = 25;
-const MAX_FLAGGED = 40;
-const MAX_SUMMARIES = 20;
-const WIDTH = 300;
+const HEAD = 8;
+const TAIL = 12;
+const MAX_FLAGGED = 20;
+const MAX_SUMMARIES = 10;
+const WIDTH = 200;
+/** Lines picked from the cut middle are cut shorter: the start of an error line says what it is. */
+const FLAGGED_WIDTH = 160;
 
 /** Lines worth surfacing from the cut middle of a long output. */
 const TROUBLE =
@@ -84,8 +86,11 @@ function findExitCode(call: ToolCall, lines: readonly string[], metadata: readon
   return undefined;
 }
 
-/** Matching lines of the cut middle, deduplicated (repeats counted), numbered by their line in the output. */
-function pick(lines: readonly string[], from: number, to: number, test: (line: string) => boolean, max: number): string[] {
+/**
+ * Matching lines of the cut middle, deduplicated (repeats counted), numbered by their line in the output;
+ * at most `max` of them and, after the first, no more than `chars` characters.
+ */
+function pick(lines: readonly string[], from: number, to: number, test: (line: string) => boolean, max: number, chars: number): string[] {
   const seen = new Map<string, { line: number; text: string; times: number }>();
   for (let i = from; i < to; i++) {
     const text = lines[i] ?? "";
@@ -96,17 +101,16 @@ function pick(lines: readonly string[], from: number, to: number, test: (line: s
     else seen.set(key, { line: i + 1, text, times: 1 });
   }
   const entries = [...seen.values()];
-  const shown = entries.slice(0, max).map((e) => `  L${e.line}: ${clip(e.text, WIDTH)}${e.times > 1 ? ` (×${e.times})` : ""}`);
-  if (entries.length > max) shown.push(`  … +${entries.length - max} more`);
+  const shown: string[] = [];
+  let used = 0;
+  for (const e of entries.slice(0, max)) {
+    const line = `  L${e.line}: ${clip(e.text, FLAGGED_WIDTH)}${e.times > 1 ? ` (×${e.times})` : ""}`;
+    used += line.length + 1;
+    if (shown.length > 0 && used > chars) break;
+    shown.push(line);
+  }
+  if (entries.length > shown.length) shown.push(`  … +${entries.length - shown.length} more`);
   return shown;
-}
-
-function commandLine(call: ToolCall): string {
-  const command = inputString(call, "command") ?? "(command not given)";
-  const [first = "", ...rest] = command.split("\n");
-  const more = rest.length > 0 ? ` (+${plural(rest.length, "more line")})` : "";
-  const description = inputString(call, "description");
-  return `$ ${clip(first, 200)}${more}${description === undefined ? "" : `  # ${description}`}`;
 }
 
 export function compressBash(call: ToolCall): Observation {
@@ -114,20 +118,23 @@ export function compressBash(call: ToolCall): Observation {
   const { body, metadata } = splitMetadata(call.output);
   const lines = splitLines(body).map(terminalText);
   const exit = findExitCode(call, lines, metadata);
-  const cut = headTail(lines, HEAD, TAIL);
+  const budget = budgetFor(body.length);
+  const cut = headTail(lines, HEAD, TAIL, { chars: budget, width: WIDTH });
   const gapEnd = cut.gapStart + cut.gapLength;
   const shown = cut.gapLength === 0 ? `all lines, cut to ${WIDTH} chars` : `first ${cut.head.length} and last ${cut.tail.length} lines`;
-  const sections: Section[] = [note(commandLine(call), sizeLine("bash", call.output, `exit code ${exit ?? "not shown in output"}; showing ${shown}`))];
+  // The command is not repeated: the call's input, sent right before this output, holds it.
+  const sections: Section[] = [note(sizeLine("bash", `exit code ${exit ?? "not shown in output"}; showing ${shown}`))];
   if (metadata.length > 0) sections.push(note("metadata:"), excerpt(metadata.map((line) => `  ${line}`)));
   sections.push(excerpt(cut.head.map((line) => clip(line, WIDTH))));
   if (cut.gapLength > 0) {
-    const flagged = pick(lines, cut.gapStart, gapEnd, (line) => isTrouble(line) && !isSummary(line), MAX_FLAGGED);
-    const summaries = pick(lines, cut.gapStart, gapEnd, isSummary, MAX_SUMMARIES);
+    // Error lines and test summaries from the middle get as much room again as the head and tail.
+    const flagged = pick(lines, cut.gapStart, gapEnd, (line) => isTrouble(line) && !isSummary(line), MAX_FLAGGED, budget);
+    const summaries = pick(lines, cut.gapStart, gapEnd, isSummary, MAX_SUMMARIES, budget / 2);
     const found = flagged.length > 0 ? "; error/warning lines among them:" : "; no error/warning lines among them";
     sections.push(note(gapMarker(cut.gapStart, cut.gapLength, found)), excerpt(flagged));
     if (summaries.length > 0) sections.push(note("test summary lines among them:"), excerpt(summaries));
     if (flagged.length + summaries.length > 0) sections.push(note("… end of left-out lines"));
     sections.push(excerpt(cut.tail.map((line) => clip(line, WIDTH))));
   }
-  return observe(call, "bash", sections);
+  return observe(call, "bash", sections, DEFAULT_NAMES);
 }

@@ -3,20 +3,15 @@ import type { ToolCall } from "./types.ts";
 /** What an observation left out of the original, stated in the handle so the model can judge a recall. */
 export interface Omitted {
   readonly lines: number;
-  readonly bytes: number;
 }
 
 export const RECALL_TOOL = "recall";
 
-const byteSize = (text: string): number => Buffer.byteLength(text, "utf8");
 const lineCount = (text: string): number => (text.length === 0 ? 0 : text.split("\n").length);
 
-/** Lines and bytes of `original` that `kept` does not carry. */
+/** Lines of `original` that `kept` does not carry. */
 export function omittedBetween(original: string, kept: string): Omitted {
-  return {
-    lines: Math.max(0, lineCount(original) - lineCount(kept)),
-    bytes: Math.max(0, byteSize(original) - byteSize(kept)),
-  };
+  return { lines: Math.max(0, lineCount(original) - lineCount(kept)) };
 }
 
 /**
@@ -24,9 +19,7 @@ export function omittedBetween(original: string, kept: string): Omitted {
  * archive key, so `recall({"id": ...})` brings the original back.
  */
 export function recallHandle(callID: string, original: string, omitted: Omitted): string {
-  const total = `${lineCount(original)} lines, ${byteSize(original)} bytes`;
-  const left = `${omitted.lines} lines, ${omitted.bytes} bytes left out`;
-  return `[endless: compressed from ${total}; ${left}; full output: ${RECALL_TOOL}({"id":"${callID}"})]`;
+  return `[endless: ${omitted.lines} of ${lineCount(original)} lines left out; full output: ${RECALL_TOOL}({"id":"${callID}"})]`;
 }
 
 /** The one-line stand-in for an older copy of the same read or command. */

@@ -1,9 +1,9 @@
 import { compressBash } from "./bash.ts";
 import { warmGrammars } from "./grammars.ts";
-import { compressJson } from "./json-shape.ts";
-import { compressRead } from "./read.ts";
+import { compressJson, unwrappedText } from "./json-shape.ts";
+import { compressNumberedFile, compressRead } from "./read.ts";
 import { compressGrep, compressPaths } from "./search.ts";
-import { headTailCompress, inputString, whole } from "./text.ts";
+import { headTailCompress, inputString, REPORT_EXCERPT, whole } from "./text.ts";
 import type { Observation, ToolCall } from "./types.ts";
 import { compressWebfetch } from "./web.ts";
 
@@ -12,8 +12,17 @@ export { COMPRESSOR_VERSION } from "./text.ts";
 /** Tools whose outputs are short confirmations; they are kept whole. */
 const KEPT_WHOLE = new Set(["edit", "write", "apply_patch", "multiedit", "patch", "todowrite", "todoread"]);
 
+/**
+ * The compressor family of a tool name: opencode's own names, and the capitalised names other agents give
+ * the same tools (Bash, Read, Grep, Glob; Agent and Task for sub-agent reports).
+ */
+export function toolFamily(tool: string): string {
+  const name = tool.toLowerCase();
+  return name === "agent" ? "task" : name;
+}
+
 async function dispatch(call: ToolCall): Promise<Observation> {
-  switch (call.tool) {
+  switch (toolFamily(call.tool)) {
     case "bash":
       return compressBash(call);
     case "read":
@@ -26,11 +35,22 @@ async function dispatch(call: ToolCall): Promise<Observation> {
     case "webfetch":
       return compressWebfetch(call);
     case "task":
-      return headTailCompress(call, "task", 60, 20);
+      return headTailCompress(call, "task", 60, 20, REPORT_EXCERPT);
     default:
-      if (KEPT_WHOLE.has(call.tool)) return whole(call, call.tool);
-      return compressJson(call) ?? headTailCompress(call, "generic");
+      if (KEPT_WHOLE.has(toolFamily(call.tool))) return whole(call, call.tool);
+      return (await compressText(call)) ?? compressJson(call) ?? headTailCompress(call, "generic");
   }
+}
+
+/**
+ * Plain text inside an MCP tool's JSON wrapper is compressed as text: a numbered file gets the read
+ * observation, anything else head and tail. The handle then counts the lines of that text.
+ */
+async function compressText(call: ToolCall): Promise<Observation | undefined> {
+  const text = unwrappedText(call.output);
+  if (text === undefined) return undefined;
+  const inner = { ...call, output: text };
+  return (await compressNumberedFile(inner)) ?? headTailCompress(inner, "generic");
 }
 
 /**

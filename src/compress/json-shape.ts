@@ -1,4 +1,4 @@
-import { clip, isShort, note, observe, plural, sizeLine, whole } from "./text.ts";
+import { clip, DEFAULT_NAMES, isShort, note, observe, plural, sizeLine, whole } from "./text.ts";
 import type { Observation, ToolCall } from "./types.ts";
 
 const MAX_DEPTH = 4;
@@ -60,6 +60,29 @@ function parseJson(text: string): Json | undefined {
   }
 }
 
+/** The text blocks of an MCP-style result: `{"text": …}`, `{"content": [{"type": "text", "text": …}]}` or a list of blocks. */
+function textBlocks(value: Json): string[] | undefined {
+  if (Array.isArray(value)) {
+    const texts = value.map((item) => (isObject(item) && typeof item.text === "string" ? item.text : undefined));
+    return texts.length > 0 && texts.every((t) => t !== undefined) ? (texts as string[]) : undefined;
+  }
+  if (!isObject(value)) return undefined;
+  const keys = Object.keys(value);
+  if (keys.length === 1 && typeof value[keys[0]!] === "string") return [value[keys[0]!] as string];
+  return "content" in value ? textBlocks(value.content ?? null) : undefined;
+}
+
+/**
+ * The plain text an MCP tool wrapped in JSON, when that text is nearly all of the output (a file, search
+ * results, a report); undefined for real data, whose shape is the better summary.
+ */
+export function unwrappedText(output: string): string | undefined {
+  const value = parseJson(output);
+  const blocks = value === undefined ? undefined : textBlocks(value);
+  const text = blocks?.join("\n");
+  return text !== undefined && text.length >= output.length / 2 ? text : undefined;
+}
+
 /** JSON-aware summary for unknown and MCP tools; undefined when the output is not JSON. */
 export function compressJson(call: ToolCall): Observation | undefined {
   const value = parseJson(call.output);
@@ -68,5 +91,5 @@ export function compressJson(call: ToolCall): Observation | undefined {
   const lines = shape("", value, "", 0);
   const cut = lines.length > MAX_LINES ? [...lines.slice(0, MAX_LINES), `… shape cut after ${MAX_LINES} lines`] : lines;
   const kept = `JSON shape only (depth ${MAX_DEPTH}, ${MAX_KEYS} keys per object, values cut to ${SAMPLE_CHARS} chars)`;
-  return observe(call, "json", [note(sizeLine(call.tool, call.output, kept), ...cut)]);
+  return observe(call, "json", [note(sizeLine(call.tool, kept), ...cut)], DEFAULT_NAMES);
 }

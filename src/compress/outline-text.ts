@@ -4,6 +4,9 @@ import { clip } from "./text.ts";
 /** Second-level keys are listed only while the whole outline stays this short. */
 const MAX_JSON_KEYS = 80;
 
+/** `[text](target)` shown as its text: in a heading the target is mostly an anchor of the page itself. */
+const withoutLinkTargets = (line: string): string => line.replace(/\[([^\]]*)\]\([^)]*\)/g, "$1");
+
 /** Markdown headings, skipping fenced code blocks (where `#` starts comments, not sections). */
 export function markdownHeadings(lines: readonly string[]): OutlineEntry[] {
   const entries: OutlineEntry[] = [];
@@ -12,7 +15,7 @@ export function markdownHeadings(lines: readonly string[]): OutlineEntry[] {
     const marker = /^\s*(```|~~~)/.exec(line)?.[1];
     if (marker) fence = fence === undefined ? marker : fence === marker ? undefined : fence;
     const heading = fence === undefined ? /^(#{1,6})\s+(.+?)\s*#*\s*$/.exec(line) : null;
-    if (heading) entries.push({ depth: (heading[1] ?? "#").length - 1, row, label: clip(line.trim(), 100) });
+    if (heading) entries.push({ depth: (heading[1] ?? "#").length - 1, row, label: clip(withoutLinkTargets(line.trim()), 100) });
   });
   return entries;
 }

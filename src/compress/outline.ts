@@ -75,6 +75,25 @@ export async function outlineOf(language: FileLanguage, source: string): Promise
   }
 }
 
+/** Plain bindings: a run of them (module constants, a block of vars) reads well on one row. */
+const BINDING = /^(const|var|let|static) [^(\s]+$/;
+const MIN_RUN = 3;
+
+/** Entries in order, with runs of at least MIN_RUN consecutive same-kind bindings at one depth grouped. */
+function bindingRuns(entries: readonly OutlineEntry[]): OutlineEntry[][] {
+  const runs: OutlineEntry[][] = [];
+  for (const entry of entries) {
+    const last = runs[runs.length - 1];
+    const head = last?.[0];
+    const joins =
+      head !== undefined && BINDING.test(entry.label) && BINDING.test(head.label) && head.depth === entry.depth &&
+      head.label.split(" ")[0] === entry.label.split(" ")[0];
+    if (joins) last!.push(entry);
+    else runs.push([entry]);
+  }
+  return runs.flatMap((run) => (run.length >= MIN_RUN ? [run] : run.map((entry) => [entry])));
+}
+
 /**
  * Outline rows with file line numbers (`lineOf` maps a parsed row back), nested rows indented. Over the cap,
  * nested members go first so every top-level declaration stays visible.
@@ -84,8 +103,13 @@ export function formatOutline(entries: readonly OutlineEntry[], lineOf: (row: nu
     .map((entry, index) => ({ entry, index }))
     .sort((a, b) => a.entry.depth - b.entry.depth || a.index - b.index)
     .slice(0, MAX_ENTRIES)
-    .sort((a, b) => a.index - b.index);
-  const rows = kept.map(({ entry }) => `${"  ".repeat(entry.depth + 1)}${lineOf(entry.row)}: ${entry.label}`);
+    .sort((a, b) => a.index - b.index)
+    .map(({ entry }) => entry);
+  const rows = bindingRuns(kept).map((run) => {
+    const [first, ...rest] = run;
+    const more = rest.map((entry) => `, ${lineOf(entry.row)} ${entry.label.slice(entry.label.indexOf(" ") + 1)}`).join("");
+    return `${"  ".repeat(first!.depth + 1)}${lineOf(first!.row)}: ${first!.label}${more}`;
+  });
   if (entries.length > MAX_ENTRIES) rows.push(`  … +${entries.length - MAX_ENTRIES} more (nested entries left out first)`);
   return rows;
 }

@@ -1,10 +1,11 @@
-import { clip, excerpt, inputString, isShort, note, observe, plural, sizeLine, splitLines, whole, type Section } from "./text.ts";
+import { clip, DEFAULT_NAMES, excerpt, isShort, note, observe, plural, sizeLine, splitLines, whole, type Section } from "./text.ts";
 import type { Observation, ToolCall } from "./types.ts";
 
 const MAX_GROUPS = 25;
 const SAMPLE_BUDGET = 60;
-const MATCHES_PER_FILE = 3;
-const FILES_WITH_MATCHES = 20;
+const MATCHES_PER_FILE = 1;
+const FILES_WITH_MATCHES = 15;
+const MATCH_WIDTH = 120;
 const FILES_NAMED = 30;
 
 /** The tool's own notes ("(Results are truncated …)", "(12 entries)"), kept verbatim since they state limits. */
@@ -81,19 +82,11 @@ export function pathSections(lines: readonly string[]): Section[] {
   return sections;
 }
 
-function searchTitle(call: ToolCall): string {
-  const pattern = inputString(call, "pattern");
-  const path = inputString(call, "path");
-  const include = inputString(call, "include");
-  return [pattern !== undefined ? JSON.stringify(pattern) : "", path ? `in ${path}` : "", include ? `(include ${include})` : ""]
-    .filter(Boolean)
-    .join(" ");
-}
-
 export function compressPaths(call: ToolCall): Observation {
   if (isShort(call.output)) return whole(call, call.tool);
-  const header = note(sizeLine(call.tool, call.output, `${searchTitle(call)}; paths grouped by folder`.trim()));
-  return observe(call, call.tool, [header, ...pathSections(splitLines(call.output))]);
+  // The pattern and path are not repeated: the call's input, sent right before this output, holds them.
+  const header = note(sizeLine(call.tool, "paths grouped by folder"));
+  return observe(call, call.tool, [header, ...pathSections(splitLines(call.output))], DEFAULT_NAMES);
 }
 
 interface FileMatches {
@@ -106,7 +99,7 @@ function parseGrep(lines: readonly string[]): FileMatches[] {
   const files: FileMatches[] = [];
   for (const line of lines) {
     const match = /^\s+Line (\d+):(.*)$/.exec(line);
-    if (match) files[files.length - 1]?.matches.push(`Line ${match[1]}: ${clip((match[2] ?? "").trim(), 160)}`);
+    if (match) files[files.length - 1]?.matches.push(`Line ${match[1]}: ${clip((match[2] ?? "").trim(), MATCH_WIDTH)}`);
     else if (/^\S.*:$/.test(line) && !/^Found \d+ match/.test(line)) files.push({ path: line.slice(0, -1), matches: [] });
   }
   return files;
@@ -120,9 +113,10 @@ export function compressGrep(call: ToolCall): Observation {
   const base = commonDir(files.map((file) => file.path));
   const label = (file: FileMatches) => `${file.path.slice(base.length)} (${file.matches.length})`;
   const found = lines.find((line) => /^Found \d+ match/.test(line));
-  const kept = `${searchTitle(call)}; up to ${MATCHES_PER_FILE} matches for each of the first ${FILES_WITH_MATCHES} files`;
+  const first = MATCHES_PER_FILE === 1 ? "the first match" : `the first ${MATCHES_PER_FILE} matches`;
+  const kept = `${first} of each of the first ${FILES_WITH_MATCHES} files`;
   const sections: Section[] = [
-    note(sizeLine("grep", call.output, kept), `${found ?? "matches"} in ${plural(files.length, "file")}${base ? ` under ${base}` : ""}:`),
+    note(sizeLine("grep", kept), `${found ?? "matches"} in ${plural(files.length, "file")}${base ? ` under ${base}` : ""}:`),
   ];
   for (const file of files.slice(0, FILES_WITH_MATCHES)) {
     sections.push(note(`  ${label(file)}`), excerpt(file.matches.slice(0, MATCHES_PER_FILE).map((m) => `    ${m}`)));
@@ -136,5 +130,5 @@ export function compressGrep(call: ToolCall): Observation {
   }
   const notes = lines.filter(isToolNote).map((line) => line.trim());
   if (notes.length > 0) sections.push(excerpt(notes));
-  return observe(call, "grep", sections);
+  return observe(call, "grep", sections, DEFAULT_NAMES);
 }

@@ -78,7 +78,7 @@ export function compressWebfetch(call: ToolCall): Observation {
   const url = inputString(call, "url") ?? "(url not given)";
   const format = inputString(call, "format") ?? "markdown";
   const html = looksLikeHtml(call.output);
-  const header = note(sizeLine("webfetch", call.output, "title, headings and first paragraph"), `${url} (${html ? "html" : format})`);
+  const header = note(sizeLine("webfetch", "title, headings and first paragraph"), `${url} (${html ? "html" : format})`);
   const body = html ? htmlSections(call.output) : markdownSections(splitLines(call.output));
   return observe(call, "webfetch", [header, ...body]);
 }

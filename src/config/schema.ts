@@ -17,13 +17,13 @@ export const policyFields = {
     .number()
     .int()
     .nonnegative()
-    .default(3)
-    .describe("the newest N compressible tool outputs are always sent raw"),
+    .default(1)
+    .describe("the newest N compressible tool outputs are always sent raw (outputs the model has not read yet are too)"),
   highWaterTokens: z
     .number()
     .int()
     .positive()
-    .default(12_000)
+    .default(8_000)
     .describe("a batch starts when raw tool-output tokens older than the newest keepLast exceed this"),
   lowWaterTokens: z
     .number()

@@ -27,6 +27,8 @@ export interface ShapeInput {
   readonly sessionID: string;
   /** The completed tool calls visible in the request, oldest first. */
   readonly calls: readonly CallView[];
+  /** Calls whose outputs the model has not read yet (new in this request): they go raw at least once. */
+  readonly unseen: ReadonlySet<string>;
   readonly config: PolicyConfig;
   readonly store: SessionStore;
 }
@@ -75,7 +77,7 @@ export async function shapeContext(input: ShapeInput): Promise<ShapeResult> {
   const state = await input.store.load(input.sessionID);
   const visible = new Set(input.calls.map((c) => c.callID));
   const alreadyCompressed = new Set([...state.renders.keys()].filter((id) => visible.has(id)));
-  const batch = planBatch(input.calls, alreadyCompressed, input.config);
+  const batch = planBatch(input.calls, alreadyCompressed, input.config, input.unseen);
   if (batch.length === 0) {
     const renders = new Map([...state.renders].filter(([id]) => visible.has(id)));
     return { renders, batched: false, batch: state.batch };

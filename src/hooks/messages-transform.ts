@@ -17,6 +17,26 @@ function sendableToolParts(messages: WithMessages["messages"]): CompletedToolPar
   );
 }
 
+/**
+ * Tool parts whose outputs the model has not read: those with no assistant reply after their message.
+ * Derived from the messages alone, so it holds across restarts and retried requests. An assistant
+ * message without content (the step being generated) is not a reply.
+ */
+export function unreadToolParts(messages: WithMessages["messages"]): Set<string> {
+  const replied = (m: WithMessages["messages"][number]) =>
+    m.info.role === "assistant" && m.parts.some((p) => p.type === "text" || p.type === "tool" || p.type === "reasoning");
+  let lastReply = -1;
+  messages.forEach((m, i) => {
+    if (replied(m)) lastReply = i;
+  });
+  const unread = new Set<string>();
+  messages.forEach((m, i) => {
+    if (i < lastReply) return;
+    for (const p of m.parts) if (p.type === "tool") unread.add(p.callID);
+  });
+  return unread;
+}
+
 /** The transform gets no session id: every message carries it. */
 export function sessionOf(messages: WithMessages["messages"]): string | undefined {
   return messages.find((m) => typeof m.info.sessionID === "string")?.info.sessionID;
@@ -51,7 +71,8 @@ export function createMessagesTransformHook(deps: { store: SessionStore; config:
       metadata: p.state.metadata,
       tokens: tokensOf(p),
     }));
-    const shaped = await shapeContext({ sessionID, calls, config: deps.config, store: deps.store });
+    const unseen = unreadToolParts(output.messages);
+    const shaped = await shapeContext({ sessionID, calls, unseen, config: deps.config, store: deps.store });
     if (shaped.batched) {
       deps.log("info", `session ${sessionID}: frontier moved to batch ${shaped.batch}, ${shaped.renders.size} outputs sent as observations`);
     }

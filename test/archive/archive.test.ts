@@ -87,6 +87,17 @@ describe("tool calls", () => {
     expect(searchToolCalls(db, { sessionID: "ses_1", query: "src/parser.test.ts", limit: 5 })).toHaveLength(1);
   });
 
+  test("exact-text search stays within the session and marks the match in its snippet", () => {
+    const db = openArchive(":memory:");
+    archiveToolCall(db, call({ output: `${"x".repeat(200)} pinned lodash@4.17.21 in yarn.lock ${"y".repeat(200)}` }), "replace");
+    archiveToolCall(db, call({ sessionID: "ses_other", callID: "toolu_9", output: "lodash@4.17.21" }), "replace");
+    const hits = searchToolCalls(db, { sessionID: "ses_1", query: "4.17.21", limit: 5 });
+    expect(hits.map((h) => h.callID)).toEqual(["toolu_1"]);
+    expect(hits[0]!.snippet).toContain("lodash@»4.17.21« in yarn.lock");
+    expect(hits[0]!.snippet.startsWith("… ")).toBe(true);
+    expect(hits[0]!.snippet.length).toBeLessThan(160);
+  });
+
   test("turns any text into a safe FTS5 query", () => {
     expect(toFtsQuery('src/a.ts "x" OR')).toBe('"src a ts" AND "x" AND "OR"');
     expect(toFtsQuery("  ... ()  ")).toBeUndefined();

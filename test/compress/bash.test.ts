@@ -26,8 +26,9 @@ describe("bash observations", () => {
     const { text, method } = await compress(toolCall("bash", output, { command, description: "Run the suites" }));
 
     expect(method).toBe("bash");
-    expect(text.split("\n")[0]).toBe(`$ ${command}  # Run the suites`);
-    expect(text).toContain("exit code 1;");
+    // The command is in the call's input, sent right before the output: it is not repeated.
+    expect(text.split("\n")[0]).toMatch(/^\[bash\] exit code 1; showing first \d+ and last \d+ lines$/);
+    expect(text).not.toContain(command);
     // The failures of the first file sit in the cut middle; they must be surfaced from there.
     expect(text).toMatch(/L\d+: TypeError: input must not be empty/);
     expect(text).toMatch(/L\d+: \(fail\) rejects empty input/);
@@ -61,19 +62,27 @@ describe("bash observations", () => {
     expect(text).toContain("exit code 3;");
   });
 
-  test("a long ls -R keeps the first 15 and last 25 lines and counts exactly what was left out", async () => {
+  test("a long ls -R keeps the first 8 and last 12 lines and counts exactly what was left out", async () => {
     writeFiles(dir, Object.fromEntries(Array.from({ length: 120 }, (_, i) => [`tree/pkg${i % 6}/file${i}.txt`, "x"])));
     const output = shell("ls -R tree", dir);
     const lines = output.split("\n");
     const { text } = await compress(toolCall("bash", output, { command: "ls -R tree" }, "call_ls"));
 
-    expect(text).toContain(lines.slice(0, 15).join("\n"));
-    expect(text).toContain(lines.slice(-25).join("\n"));
-    expect(text).not.toContain(lines[20]!);
-    expect(text).toContain(`… ${lines.length - 40} lines left out (lines 16-${lines.length - 25}); no error/warning lines among them`);
-    const kept = [...lines.slice(0, 15), ...lines.slice(-25)].join("\n");
-    const leftOut = { lines: lines.length - 40, bytes: Buffer.byteLength(output) - Buffer.byteLength(kept) };
-    expect(lastLine(text)).toBe(recallHandle("call_ls", output, leftOut));
+    expect(text).toContain(lines.slice(0, 8).join("\n"));
+    expect(text).toContain(lines.slice(-12).join("\n"));
+    expect(text).not.toContain(`\n${lines[9]!}\n`);
+    expect(text).toContain(`… ${lines.length - 20} lines left out (lines 9-${lines.length - 12}); no error/warning lines among them`);
+    expect(lastLine(text)).toBe(recallHandle("call_ls", output, { lines: lines.length - 20 }));
+    expect(lastLine(text)).toBe(`[endless: ${lines.length - 20} of ${lines.length} lines left out; full output: recall({"id":"call_ls"})]`);
+  });
+
+  test("long lines cost the head and tail lines, so the excerpt stays within its budget", async () => {
+    const long = Array.from({ length: 200 }, (_, i) => `row ${i} ${"x".repeat(190)}`).join("\n");
+    const { text } = await compress(toolCall("bash", long, { command: "cat wide.txt" }));
+    const shown = text.split("\n").filter((line) => line.startsWith("row "));
+    expect(shown.length).toBeLessThan(20);
+    expect(shown.length).toBeGreaterThan(2);
+    expect(text.length).toBeLessThan(long.length / 5);
   });
 
   test("a Python traceback in the middle of a long log is surfaced line by line", async () => {
@@ -141,15 +150,18 @@ describe("bash observations", () => {
     const output = shell(command, dir);
     const { text } = await compress(toolCall("bash", output, { command }));
     expect(text).toMatch(/L\d+: warning: deprecated API \(×30\)/);
-    expect(text.match(/L\d+: error: missing file/g)?.length).toBe(39);
-    expect(text).toContain("… +21 more");
+    // Capped at 20 picked lines (the warning is one) and by the room the excerpt budget gives them.
+    const shown = text.match(/L\d+: error: missing file/g)?.length ?? 0;
+    expect(shown).toBeGreaterThan(5);
+    expect(shown).toBeLessThanOrEqual(19);
+    expect(text).toContain(`… +${60 - shown} more`);
   });
 
   test("short outputs are kept whole with a handle that says nothing was left out", async () => {
     const output = shell("git --version; echo done", dir);
     const { text } = await compress(toolCall("bash", output, { command: "git --version" }, "call_short"));
     expect(bodyOf(text)).toBe(output);
-    expect(lastLine(text)).toContain("0 lines, 0 bytes left out");
+    expect(lastLine(text)).toContain("[endless: 0 of 3 lines left out;");
     expect(lastLine(text)).toContain('recall({"id":"call_short"})');
   });
 });

@@ -44,8 +44,8 @@ describe("unknown and MCP tools", () => {
     const { text, method } = await compress(toolCall("websearch_web_search_exa", output, { query: "x" }));
     expect(method).toBe("generic");
     expect(text).toContain("result row 1\n");
-    expect(text).toContain("result row 30\n… 250 lines left out (lines 31-280)\nresult row 281\n");
-    expect(text).not.toContain("result row 31\n");
+    expect(text).toContain("result row 12\n… 280 lines left out (lines 13-292)\nresult row 293\n");
+    expect(text).not.toContain("result row 13\n");
   });
 
   test("broken JSON is treated as text rather than failing", async () => {
@@ -63,20 +63,28 @@ describe("tools whose outputs are kept whole", () => {
       const { text, method } = await compress(toolCall(tool, output));
       expect(method).toBe(tool);
       expect(bodyOf(text)).toBe(output);
-      expect(text).toContain("0 lines, 0 bytes left out");
+      expect(text).toContain("[endless: 0 of 120 lines left out;");
     });
   }
 });
 
 describe("task results", () => {
-  test("a subagent's long report keeps its first 60 and last 20 lines", async () => {
+  test("a subagent's long report keeps a large share of its text, from its head and its tail", async () => {
     const report = Array.from({ length: 150 }, (_, i) => `- finding ${i + 1}: checked module ${i + 1}`);
     const output = ["task_id: ses_123 (for resuming to continue this task if needed)", "", "<task_result>", ...report, "</task_result>"].join("\n");
     const { text, method } = await compress(toolCall("task", output, { description: "Audit modules" }));
     expect(method).toBe("task");
     expect(text).toContain("task_id: ses_123");
-    expect(text).toContain("- finding 57: checked module 57\n… 74 lines left out (lines 61-134)\n- finding 132: checked module 132\n");
+    expect(text).toContain("- finding 29: checked module 29\n… 102 lines left out (lines 33-134)\n- finding 132: checked module 132\n");
     expect(text).toContain("</task_result>");
+    expect(text.length).toBeGreaterThan(output.length * 0.35);
+    expect(text.length).toBeLessThan(output.length * 0.7);
+  });
+
+  test("Claude Code's Agent tool is a sub-agent report too", async () => {
+    const report = Array.from({ length: 150 }, (_, i) => `- finding ${i + 1}: checked module ${i + 1}`).join("\n");
+    const { method } = await compress(toolCall("Agent", report, { description: "Audit modules" }));
+    expect(method).toBe("task");
   });
 });
 
@@ -103,5 +111,28 @@ describe("webfetch observations", () => {
     expect(text).toContain(`    ${lineOf(html, "<h2>")}: ## How recall works\n`);
     expect(text).toContain("first paragraph: Endless Mode archives each tool output whole");
     expect(text).not.toContain("Page 12");
+  });
+});
+
+describe("MCP tools that wrap plain text in JSON", () => {
+  const file = Array.from({ length: 120 }, (_, i) => (i === 40 ? "func NewIncomingContext(ctx context.Context, md MD) context.Context {" : `// line ${i + 1} of the file`));
+  const numbered = ["URL: https://example.com/repo/-/blob/metadata/metadata.go", ...file.map((line, i) => `${i + 1}: ${line}`)].join("\n");
+
+  test("a numbered file inside {\"text\": …} gets the read observation, its language from the input path", async () => {
+    const output = JSON.stringify({ text: numbered });
+    const { text, method } = await compress(toolCall("mcp__sourcegraph__read_file", output, { repo: "github.com/x/y", path: "metadata/metadata.go" }));
+    expect(method).toBe("read");
+    expect(text.split("\n")[0]).toBe("[read] Go, lines 1-120: outline; the text is left out");
+    expect(text).toContain("  41: function NewIncomingContext(ctx context.Context, md MD)");
+    expect(text).toContain("URL: https://example.com/repo/-/blob/metadata/metadata.go");
+  });
+
+  test("other text inside content blocks gets head and tail; real data keeps its JSON shape", async () => {
+    const blocks = { content: [{ type: "text", text: file.join("\n") }] };
+    const unwrapped = await compress(toolCall("mcp__docs__search", JSON.stringify(blocks)));
+    expect(unwrapped.method).toBe("generic");
+    expect(unwrapped.text).toContain("// line 1 of the file\n");
+    const data = JSON.stringify({ text: "short", items: Array.from({ length: 100 }, (_, i) => ({ id: i, name: `item ${i}` })) });
+    expect((await compress(toolCall("mcp__db__query", data))).method).toBe("json");
   });
 });

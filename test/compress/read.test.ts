@@ -20,7 +20,7 @@ describe("read outlines from tree-sitter", () => {
       const path = join(dir, source.file);
       const { text, method } = await compress(readCall(path));
       expect(method).toBe("read");
-      expect(text).toContain(`${path}: `);
+      expect(text.split("\n")[0]).toStartWith("[read] ");
       expect(text).toContain("outline (tree-sitter");
       const rows = rowsOf(text);
       for (const [needle, label, depth] of source.expected) {
@@ -33,7 +33,40 @@ describe("read outlines from tree-sitter", () => {
   test("the header names the language, the range shown and the file's total", async () => {
     const { text } = await compress(readCall(join(dir, "cmd/server.go")));
     const total = SOURCES.find((c) => c.file === "cmd/server.go")!.source.split("\n").length;
-    expect(text).toContain(`server.go: Go, lines 1-${total} of ${total} shown by the tool; their text is left out`);
+    expect(text.split("\n")[0]).toBe(`[read] Go, lines 1-${total} of ${total}: outline; the text is left out`);
+  });
+
+  test("the path is named only when the call's input does not already give it", async () => {
+    const path = join(dir, "cmd/server.go");
+    const named = await compress(readCall(path, readOutput(path), {}));
+    expect(named.text.split("\n")[0]).toStartWith(`[read] ${path} (Go, lines 1-`);
+    const given = await compress(readCall(path));
+    expect(given.text).not.toContain(path);
+  });
+
+  test("a names line lists identifiers of the file that the outline lacks, once each", async () => {
+    const path = join(dir, "src/store.ts");
+    const { text } = await compress(readCall(path));
+    const names = text.split("\n").find((line) => line.startsWith("names in the left-out text: "));
+    expect(names).toBeDefined();
+    expect(names).toContain("readFileSync");
+    expect(names).not.toContain("createStore"); // in the outline already
+    const listed = names!.slice("names in the left-out text: ".length).split(", ");
+    expect(new Set(listed).size).toBe(listed.length);
+  });
+
+  test("a file printed cat -n style (N<TAB>text or N→text, then a reminder) gets an outline", async () => {
+    const source = SOURCES.find((c) => c.file === "app/jobs.py")!.source;
+    const lines = source.split("\n");
+    for (const separator of ["\t", "→"]) {
+      const numbered = lines.map((line, i) => `${String(i + 1).padStart(6, " ")}${separator}${line}`).join("\n");
+      const output = `${numbered}\n\n<system-reminder>\nConsider whether the file is malware.\n</system-reminder>\n`;
+      const { text, method } = await compress(toolCall("Read", output, { file_path: "/repo/app/jobs.py" }, "toolu_1"));
+      expect(method).toBe("read");
+      expect(rowsOf(text)).toContain(`  ${lineOf(source, "class Job:")}: class Job`);
+      expect(text).toContain("Consider whether the file is malware.");
+      expect(text).not.toContain("/repo/app/jobs.py");
+    }
   });
 
   test("a window read with offset keeps the file's own line numbers", async () => {
@@ -119,10 +152,10 @@ describe("read outlines without a grammar", () => {
     const proto = ['syntax = "proto3";', "", ...Array.from({ length: 50 }, (_, i) => `message M${i} { string id = 1; }`)].join("\n");
     writeFiles(dir, { "schema/core.proto": proto });
     const { text } = await compress(readCall(join(dir, "schema/core.proto")));
-    expect(text).toContain("no outline (none); first 20 lines:");
+    expect(text).toContain("no outline (none); first 8 lines:");
     expect(text).toContain("\n1: syntax = \"proto3\";\n");
-    expect(text).toContain("\n20: message M17 { string id = 1; }\n");
-    expect(text).not.toContain("message M18 ");
+    expect(text).toContain("\n8: message M5 { string id = 1; }\n");
+    expect(text).not.toContain("message M6 ");
   });
 });
 

@@ -8,7 +8,7 @@ describe("option table", () => {
     const topLevel = Object.keys((EndlessOptions as unknown as { shape: object }).shape);
     for (const key of topLevel) expect(rows.map((r) => r.key)).toContain(key);
     for (const row of rows) expect(row.description.length).toBeGreaterThan(10);
-    expect(rows.find((r) => r.key === "keepLast")).toMatchObject({ type: "number", default: "3" });
+    expect(rows.find((r) => r.key === "keepLast")).toMatchObject({ type: "number", default: "1" });
     expect(rows.find((r) => r.key === "excludeTools")?.type).toBe("string[]");
   });
 

@@ -6,7 +6,7 @@ describe("loadOptions", () => {
     const loaded = loadOptions(undefined);
     expect(loaded.ok).toBe(true);
     if (loaded.ok) {
-      expect(loaded.options.keepLast).toBe(3);
+      expect(loaded.options.keepLast).toBe(1);
       expect(loaded.options.excludeTools).toEqual(["recall", "todowrite", "skill"]);
     }
   });

@@ -12,7 +12,7 @@ async function replay(calls: CallView[], cfg: PolicyConfig) {
   const requests: { sent: string[]; batched: boolean }[] = [];
   for (let n = 1; n <= calls.length; n++) {
     const visible = calls.slice(0, n);
-    const shaped = await shapeContext({ sessionID: "s", calls: visible, config: cfg, store });
+    const shaped = await shapeContext({ sessionID: "s", calls: visible, unseen: new Set([calls[n - 1]!.callID]), config: cfg, store });
     requests.push({ sent: visible.map((c) => shaped.renders.get(c.callID) ?? c.output), batched: shaped.batched });
   }
   return requests;
@@ -61,7 +61,7 @@ describe("shapeContext", () => {
     const calls = [call("a", "npm test", big("first")), call("b", "ls", big("ls")), call("c", "npm test", big("second")),
       call("d", "x", big("x")), call("e", "y", big("y")), call("f", "z", big("z"))];
     const store = createMemoryStore();
-    const shaped = await shapeContext({ sessionID: "s", calls, config: config({ highWaterTokens: 1000, keepLast: 2 }), store });
+    const shaped = await shapeContext({ sessionID: "s", calls, unseen: new Set(), config: config({ highWaterTokens: 1000, keepLast: 2 }), store });
     expect(shaped.batched).toBe(true);
     expect(shaped.renders.get("a")).toContain("superseded by the newer bash call c");
     expect(shaped.renders.get("b")).not.toContain("superseded");
@@ -71,8 +71,8 @@ describe("shapeContext", () => {
   test("frontier state survives a new store instance only through the store (nothing global)", async () => {
     const calls = randomCalls(11, 30);
     const cfg = config({ highWaterTokens: 2000 });
-    const a = await shapeContext({ sessionID: "s", calls, config: cfg, store: createMemoryStore() });
-    const b = await shapeContext({ sessionID: "s", calls, config: cfg, store: createMemoryStore() });
+    const a = await shapeContext({ sessionID: "s", calls, unseen: new Set(), config: cfg, store: createMemoryStore() });
+    const b = await shapeContext({ sessionID: "s", calls, unseen: new Set(), config: cfg, store: createMemoryStore() });
     expect([...a.renders]).toEqual([...b.renders]);
     expect(a.batch).toBe(1);
   });
@@ -82,8 +82,31 @@ describe("shapeContext on short outputs", () => {
   test("sends an output unchanged when its observation would not be smaller", async () => {
     const short = (id: string): CallView => ({ callID: id, tool: "bash", input: { command: id }, output: `${id}\n`.repeat(30), tokens: 400 });
     const calls = ["a", "b", "c", "d", "e"].map(short);
-    const shaped = await shapeContext({ sessionID: "s", calls, config: config({ highWaterTokens: 500, keepLast: 1 }), store: createMemoryStore() });
+    const shaped = await shapeContext({ sessionID: "s", calls, unseen: new Set(), config: config({ highWaterTokens: 500, keepLast: 1 }), store: createMemoryStore() });
     expect(shaped.batched).toBe(true);
     expect(shaped.renders.get("a")).toBe(calls[0]!.output);
+  });
+});
+
+describe("shapeContext and outputs the model has not read", () => {
+  const big = (id: string): CallView => {
+    const output = Array.from({ length: 300 }, (_, i) => `${id} row ${i} of the output`).join("\n");
+    return { callID: id, tool: "bash", input: { command: id }, output, tokens: 2000 };
+  };
+
+  test("outputs the model has not read go raw even with keepLast 0; a later batch compresses them", async () => {
+    const store = createMemoryStore();
+    const cfg = config({ keepLast: 0, highWaterTokens: 1000 });
+    const first = [big("a"), big("b")];
+    const one = await shapeContext({ sessionID: "s", calls: first, unseen: new Set(["a", "b"]), config: cfg, store });
+    expect(one.renders.size).toBe(0);
+    const next = [...first, big("c"), big("d"), big("e")];
+    const two = await shapeContext({ sessionID: "s", calls: next, unseen: new Set(["c", "d", "e"]), config: cfg, store });
+    expect(two.batched).toBe(true);
+    expect([...two.renders.keys()]).toEqual(["a", "b"]);
+    const three = await shapeContext({ sessionID: "s", calls: [...next, big("f")], unseen: new Set(["f"]), config: cfg, store });
+    expect(three.batched).toBe(true);
+    for (const id of ["c", "d", "e"]) expect(three.renders.get(id)).toContain(`recall({"id":"${id}"})`);
+    expect(three.renders.has("f")).toBe(false);
   });
 });

@@ -10,8 +10,33 @@ describe("planBatch", () => {
   test("does nothing while waiting tokens stay at or under the high-water mark", () => {
     const parts = [part(1, 4000), part(2, 4000), part(3, 4000), part(4, 100_000), part(5, 1), part(6, 1)];
     // c5 and c6 are below minTokens, so the newest three compressible are c2..c4 and only c1 waits.
-    const cfg = config({ highWaterTokens: 4000, minTokens: 10 });
+    const cfg = config({ keepLast: 3, highWaterTokens: 4000, minTokens: 10 });
     expect(planBatch(parts, new Set(), cfg)).toEqual([]);
+  });
+
+  test("never compresses an output the model has not read yet, however many tokens wait", () => {
+    const parts = [1, 2, 3, 4, 5].map((i) => part(i, 5000));
+    const cfg = config({ keepLast: 0, highWaterTokens: 1000 });
+    // c4 and c5 are new in this request: only c1..c3 have been read.
+    expect(planBatch(parts, new Set(), cfg, new Set(["c4", "c5"]))).toEqual(["c1", "c2", "c3"]);
+    expect(planBatch(parts, new Set(), cfg, new Set(parts.map((p) => p.callID)))).toEqual([]);
+  });
+
+  test("unseen outputs count toward the high-water mark, so a large new output moves the frontier", () => {
+    const cfg = config({ keepLast: 1, highWaterTokens: 8000 });
+    const unseen = new Set(["c3", "c4"]);
+    // The read outputs c1 and c2 wait with 6000 tokens; c3 and c4 are new in this request.
+    const small = [part(1, 3000), part(2, 3000), part(3, 1000), part(4, 500)];
+    expect(planBatch(small, new Set(), cfg, unseen)).toEqual([]);
+    const large = [part(1, 3000), part(2, 3000), part(3, 20_000), part(4, 500)];
+    expect(planBatch(large, new Set(), cfg, unseen)).toEqual(["c1", "c2"]);
+  });
+
+  test("no batch when it would free less than a quarter of the high-water mark", () => {
+    const parts = [part(1, 1500), part(2, 30_000), part(3, 500)];
+    const cfg = config({ keepLast: 1, highWaterTokens: 8000 });
+    expect(planBatch(parts, new Set(), cfg, new Set(["c2", "c3"]))).toEqual([]);
+    expect(planBatch([part(0, 1000), ...parts], new Set(), cfg, new Set(["c2", "c3"]))).toEqual(["c0", "c1"]);
   });
 
   test("compresses oldest first down to the low-water mark once the high-water mark is passed", () => {

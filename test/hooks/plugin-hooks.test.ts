@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { findToolCall } from "../../src/archive/tool-calls.ts";
 import { openArchive } from "../../src/archive/open.ts";
 import { createEndlessHooks } from "../../src/endless.ts";
+import { unreadToolParts } from "../../src/hooks/messages-transform.ts";
 import type { Level } from "../../src/log/logger.ts";
 import { rng } from "../fake/random-session.ts";
 import { assistantWithTools, type Msg, userText } from "../fake/opencode-messages.ts";
@@ -119,5 +120,25 @@ describe("createEndlessHooks", () => {
     await hooks["experimental.chat.messages.transform"]!({}, output);
     expect(output).toEqual(before);
     expect(lines.some((l) => l.level === "error" && l.message.includes("passing through"))).toBe(true);
+  });
+});
+
+describe("unreadToolParts", () => {
+  const call = (id: string) => ({ callID: id, tool: "bash", input: {}, output: "x" });
+  const emptyAssistant = (): Msg => ({ ...assistantWithTools("s", []), parts: [] });
+
+  test("outputs with no assistant reply after them are unread; parallel calls of the last step all are", () => {
+    const messages = [userText("s", "go"), assistantWithTools("s", [call("a"), call("b")]), assistantWithTools("s", [call("c"), call("d")])];
+    expect([...unreadToolParts(messages)]).toEqual(["c", "d"]);
+  });
+
+  test("the step being generated (an assistant message with no content yet) is not a reply", () => {
+    const messages = [userText("s", "go"), assistantWithTools("s", [call("a")]), emptyAssistant()];
+    expect([...unreadToolParts(messages)]).toEqual(["a"]);
+  });
+
+  test("a new user message does not make the last step's outputs read", () => {
+    const messages = [userText("s", "go"), assistantWithTools("s", [call("a")]), userText("s", "and now?")];
+    expect([...unreadToolParts(messages)]).toEqual(["a"]);
   });
 });

@@ -66,3 +66,43 @@ describe("pageLines", () => {
     expect(page).toEqual({ text: "b\nc\n", firstLine: 2, lastLine: 3, totalLines: 4, nextOffset: 3 });
   });
 });
+
+describe("recall by query finds text inside longer tokens and lists where it first appeared", () => {
+  function session(outputs: readonly string[]) {
+    const db = openArchive(":memory:");
+    outputs.forEach((output, i) => {
+      archiveToolCall(db, { sessionID: "s", callID: `toolu_${i}`, tool: "bash", input: {}, output, tokens: 1 }, "replace");
+    });
+    return db;
+  }
+
+  test("a version inside a tag (v1.4.0) and a path inside a longer path are found", () => {
+    const db = session(["tags: v1.3.9 v1.4.0 v1.14.0", "see core/package.json and docs/readme.md"]);
+    const versions = recall(db, "s", { query: "1.4.0" });
+    expect(versions).toContain("1. toolu_0 (bash)");
+    expect(versions).toContain("v»1.4.0«");
+    expect(recall(db, "s", { query: "package.json" })).toContain("1. toolu_1 (bash)");
+    expect(recall(db, "s", { query: "1.5.0" })).toBe(RecallErrors.noHits("1.5.0"));
+  });
+
+  test("outputs holding the query as written come before outputs that only have its words", () => {
+    const db = session(["the build failed with code 7 after the retry", "retry failed: the build stopped", "the build failed"]);
+    const text = recall(db, "s", { query: "build failed" });
+    const order = [...text.matchAll(/^\d+\. (toolu_\d+) /gm)].map((m) => m[1]);
+    expect(order.slice(0, 2).sort()).toEqual(["toolu_0", "toolu_2"]);
+    expect(order[2]).toBe("toolu_1");
+  });
+
+  test("with more matches than fit, the oldest output holding the text in its case is still listed", () => {
+    const outputs = [
+      "the package.json of the root",
+      "PACKAGE.JSON in capitals",
+      ...Array.from({ length: 30 }, (_, i) => `package.json package.json package.json ${i}`),
+    ];
+    const text = recall(session(outputs), "s", { query: "package.json" });
+    const listed = [...text.matchAll(/^\d+\. (toolu_\d+) /gm)].map((m) => m[1]);
+    expect(listed).toHaveLength(10);
+    expect(listed).toContain("toolu_0");
+    expect(listed).not.toContain("toolu_1");
+  });
+});

@@ -22,10 +22,16 @@ export const endless: PolicyDefinition = {
       }
       return v;
     };
+    // The plugin knows from the messages which outputs the model has not read yet; the replay knows it as
+    // the calls that the session's previous request did not carry.
+    const carried = new Map<string, ReadonlySet<string>>();
     return {
       async shape(request) {
         const calls = request.calls.filter((c) => !c.error).map(view);
-        const shaped = await shapeContext({ sessionID: request.sessionID, calls, config, store });
+        const before = carried.get(request.sessionID) ?? new Set<string>();
+        carried.set(request.sessionID, new Set(calls.map((c) => c.callID)));
+        const unseen = new Set(calls.filter((c) => !before.has(c.callID)).map((c) => c.callID));
+        const shaped = await shapeContext({ sessionID: request.sessionID, calls, unseen, config, store });
         return shaped.renders;
       },
     };
