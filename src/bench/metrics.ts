@@ -19,7 +19,7 @@ export interface PolicyTotals {
   readonly cacheBreaks: number;
   /** Later references still in context when used, as a share (null when there were none). */
   readonly retention: number | null;
-  /** Later references a recall search finds in their origin call (null for policies without recall). */
+  /** Later references a recall search gives back: a listed call holds their text (null for policies without recall). */
   readonly recallable: number | null;
   /** Compute time the policy took, in milliseconds. */
   readonly ms: number;

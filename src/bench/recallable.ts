@@ -1,6 +1,6 @@
 import type { Database } from "bun:sqlite";
 import { openArchive } from "../archive/open.ts";
-import { archiveToolCall } from "../archive/tool-calls.ts";
+import { archiveToolCall, findToolCall } from "../archive/tool-calls.ts";
 import { recall } from "../recall/recall.ts";
 import type { Reference } from "./facts.ts";
 import type { ReplayPlan } from "./requests.ts";
@@ -8,12 +8,14 @@ import type { ReplayPlan } from "./requests.ts";
 /**
  * Recallability through the real archive and the real recall tool: every completed output of the session
  * is archived as the plugin's tool hook would, then each reference is searched for as the model would
- * (`recall({"query": fact})`). A reference counts when the answer lists the call it first appeared in.
+ * (`recall({"query": fact})`). A reference counts when the answer lists a call whose archived output holds
+ * the fact's text, so opening that call gives the fact back: usually the call it first appeared in, or an
+ * earlier one where the same text stood inside a longer token (a path within a longer path).
  */
 export class RecallProbe {
   private readonly db: Database = openArchive(":memory:");
 
-  /** How many of the session's references a recall search finds in their origin call. */
+  /** How many of the session's references a recall search gives back: a listed call holds their text. */
   countRecallable(plan: ReplayPlan, references: readonly Reference[]): number {
     const sessionID = plan.session.id;
     this.db.transaction(() => {
@@ -26,7 +28,17 @@ export class RecallProbe {
         );
       }
     })();
-    return references.filter((ref) => recall(this.db, sessionID, { query: ref.fact }).includes(`. ${ref.origin} (`)).length;
+    return references.filter((ref) => this.listedCalls(sessionID, ref.fact).some((id) => this.holds(sessionID, id, ref.fact))).length;
+  }
+
+  /** The call ids a recall search answer lists, in its order. */
+  private listedCalls(sessionID: string, fact: string): string[] {
+    const answer = recall(this.db, sessionID, { query: fact });
+    return [...answer.matchAll(/^\d+\. (\S+) \(/gm)].map((m) => m[1]!);
+  }
+
+  private holds(sessionID: string, callID: string, fact: string): boolean {
+    return findToolCall(this.db, sessionID, callID)?.output.includes(fact) ?? false;
   }
 
   close(): void {

@@ -102,6 +102,20 @@ describe("bench.RecallProbe", () => {
     }
   });
 
+  test("a search that lists only calls with the words but not the text does not count", () => {
+    const probe = new RecallProbe();
+    try {
+      const plan = planRequests(session, chars());
+      const [real] = findReferences(session);
+      // The same words in another order: FTS5 lists calls with both words, none holds this text.
+      const scrambled = { ...real!, fact: real!.fact.split(/[_.]/).reverse().join(" ") };
+      expect(probe.countRecallable(plan, [real!])).toBe(1);
+      expect(probe.countRecallable(plan, [scrambled])).toBe(0);
+    } finally {
+      probe.close();
+    }
+  });
+
   test("a failed call is not archived, so a fact only it held cannot be recalled", () => {
     const failed: Session = {
       ...session,
