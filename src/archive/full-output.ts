@@ -1,12 +1,13 @@
-import { stat } from "node:fs/promises";
+import { lstat, realpath } from "node:fs/promises";
+import { homedir } from "node:os";
+import { join, sep } from "node:path";
 
-const SAVED_TO = /Full output saved to: (.+?)\s*$/m;
+/** A saved output larger than this is not loaded into the archive (opencode keeps the file itself). */
+export const MAX_FULL_OUTPUT_BYTES = 64 * 1024 * 1024;
 
-/** Where opencode saved the whole output when it cut a tool result short, if it did. */
-export function savedOutputPath(output: string, metadata: unknown): string | undefined {
-  const fromMetadata = (metadata as { outputPath?: unknown } | undefined)?.outputPath;
-  if (typeof fromMetadata === "string" && fromMetadata.length > 0) return fromMetadata;
-  return SAVED_TO.exec(output)?.[1];
+/** Where opencode 1.18 writes the whole text of a tool output it cut short (and keeps it for 7 days). */
+export function opencodeToolOutputDir(env: Record<string, string | undefined> = process.env): string {
+  return join(env.XDG_DATA_HOME || join(homedir(), ".local", "share"), "opencode", "tool-output");
 }
 
 export interface FullOutput {
@@ -17,17 +18,37 @@ export interface FullOutput {
 }
 
 /**
- * "Full" must mean full: when opencode truncated an output and saved the rest to a file, the archive keeps
- * that file's text. A missing or unreadable file leaves the output as opencode kept it, with the path noted.
+ * The saved file opencode named in the call's metadata, if it is one opencode wrote: a regular file (no
+ * symlink) inside its tool-output folder. The output's own text never chooses a path: a tool output
+ * saying "Full output saved to: /proc/self/environ" must not make the archive read that file.
  */
-export async function resolveFullOutput(output: string, metadata: unknown): Promise<FullOutput> {
-  const path = savedOutputPath(output, metadata);
-  if (path === undefined) return { output };
+async function trustedSavedFile(metadata: unknown, toolOutputDir: string): Promise<string | undefined> {
+  const meta = metadata as { truncated?: unknown; outputPath?: unknown } | undefined;
+  if (meta?.truncated !== true || typeof meta.outputPath !== "string") return undefined;
+  const root = await realpath(toolOutputDir);
+  const info = await lstat(meta.outputPath);
+  if (!info.isFile() || info.size > MAX_FULL_OUTPUT_BYTES) return undefined;
+  const resolved = await realpath(meta.outputPath);
+  return resolved.startsWith(root + sep) ? resolved : undefined;
+}
+
+/**
+ * "Full" must mean full: when opencode truncated an output and saved the whole text, the archive keeps
+ * that text. Anything doubtful (no such file, outside opencode's folder, too large) leaves the output as
+ * opencode kept it, with the path noted.
+ */
+export async function resolveFullOutput(
+  output: string,
+  metadata: unknown,
+  toolOutputDir: string = opencodeToolOutputDir(),
+): Promise<FullOutput> {
+  const named = (metadata as { outputPath?: unknown } | undefined)?.outputPath;
+  const noted = typeof named === "string" ? { fullOutputPath: named } : {};
   try {
-    if (!(await stat(path)).isFile()) return { output, fullOutputPath: path };
-    const full = await Bun.file(path).text();
-    return { output: full, shownOutput: output, fullOutputPath: path };
+    const path = await trustedSavedFile(metadata, toolOutputDir);
+    if (path === undefined) return { output, ...noted };
+    return { output: await Bun.file(path).text(), shownOutput: output, fullOutputPath: path };
   } catch {
-    return { output, fullOutputPath: path };
+    return { output, ...noted };
   }
 }

@@ -25,10 +25,16 @@ const asRecord = (value: unknown): Record<string, unknown> =>
  * opencode stores exactly what it would have. The token count and the observation are made after the hook
  * returns: the agent never waits for them.
  */
-export function createToolAfterHook(deps: { db: Database; store: SessionStore; log: Logger }) {
+export function createToolAfterHook(deps: {
+  db: Database;
+  store: SessionStore;
+  log: Logger;
+  /** Where opencode saves cut-short outputs; its default location unless a test says otherwise. */
+  toolOutputDir?: string;
+}) {
   return async (input: ToolAfterInput, output: ToolAfterOutput): Promise<void> => {
     if (typeof output.output !== "string") return;
-    const full = await resolveFullOutput(output.output, output.metadata);
+    const full = await resolveFullOutput(output.output, output.metadata, deps.toolOutputDir);
     const call = {
       sessionID: input.sessionID,
       callID: input.callID,

@@ -1,6 +1,6 @@
 import { Database } from "bun:sqlite";
 import { describe, expect, test } from "bun:test";
-import { statSync, writeFileSync } from "node:fs";
+import { mkdirSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { resolveFullOutput } from "../../src/archive/full-output.ts";
 import { MIGRATIONS } from "../../src/archive/migrations.ts";
@@ -105,21 +105,39 @@ describe("tool calls", () => {
 });
 
 describe("resolveFullOutput", () => {
+  const whole = Array.from({ length: 5000 }, (_, i) => `line ${i}`).join("\n");
+  const shownFor = (path: string) => `line 4990\n...output truncated...\n\nFull output saved to: ${path}`;
+
   test("archives the saved file's whole text when opencode cut the output short", async () => {
     using dir = tmpdir();
-    const saved = join(dir.path, "tool_output.txt");
-    const whole = Array.from({ length: 5000 }, (_, i) => `line ${i}`).join("\n");
+    const outputs = join(dir.path, "opencode", "tool-output");
+    mkdirSync(outputs, { recursive: true });
+    const saved = join(outputs, "tool_abc");
     writeFileSync(saved, whole);
-    const shown = `line 4990\n...output truncated...\n\nFull output saved to: ${saved}`;
-    const full = await resolveFullOutput(shown, {});
-    expect(full.output).toBe(whole);
-    expect(full.shownOutput).toBe(shown);
-    expect(full.fullOutputPath).toBe(saved);
+    const full = await resolveFullOutput(shownFor(saved), { truncated: true, outputPath: saved }, outputs);
+    expect(full).toEqual({ output: whole, shownOutput: shownFor(saved), fullOutputPath: saved });
   });
 
-  test("keeps the output as it is when the saved file is gone", async () => {
-    const shown = "tail\nFull output saved to: /nonexistent/endless/x.txt";
-    expect(await resolveFullOutput(shown, {})).toEqual({ output: shown, fullOutputPath: "/nonexistent/endless/x.txt" });
-    expect(await resolveFullOutput("plain output", { exit: 0 })).toEqual({ output: "plain output" });
+  test("never lets the output's text choose the file: only opencode's metadata names it", async () => {
+    using dir = tmpdir();
+    const outputs = join(dir.path, "tool-output");
+    mkdirSync(outputs);
+    const text = "Full output saved to: /proc/self/environ";
+    expect(await resolveFullOutput(text, {}, outputs)).toEqual({ output: text });
+    expect(await resolveFullOutput(text, { exit: 0 }, outputs)).toEqual({ output: text });
+  });
+
+  test("refuses files outside opencode's tool-output folder, symlinks into it, and missing files", async () => {
+    using dir = tmpdir();
+    const outputs = join(dir.path, "tool-output");
+    mkdirSync(outputs);
+    const secret = join(dir.path, "secret.env");
+    writeFileSync(secret, "API_KEY=sk-should-never-be-archived");
+    const link = join(outputs, "tool_link");
+    symlinkSync(secret, link);
+    for (const path of ["/proc/self/environ", secret, link, join(outputs, "tool_gone")]) {
+      const full = await resolveFullOutput(shownFor(path), { truncated: true, outputPath: path }, outputs);
+      expect(full).toEqual({ output: shownFor(path), fullOutputPath: path });
+    }
   });
 });

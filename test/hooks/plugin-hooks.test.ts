@@ -1,8 +1,10 @@
 import { describe, expect, test } from "bun:test";
-import { writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { findToolCall } from "../../src/archive/tool-calls.ts";
 import { openArchive } from "../../src/archive/open.ts";
+import { createArchiveStore } from "../../src/archive/session-store.ts";
+import { createToolAfterHook } from "../../src/hooks/tool-after.ts";
 import { createEndlessHooks } from "../../src/endless.ts";
 import { unreadToolParts } from "../../src/hooks/messages-transform.ts";
 import type { Level } from "../../src/log/logger.ts";
@@ -43,16 +45,18 @@ describe("createEndlessHooks", () => {
     expect(lines[0]!.message).toContain("move it aside");
   });
 
-  test("tool.execute.after archives the full output and leaves opencode's output untouched", async () => {
+  test("tool.execute.after archives the full output opencode saved and leaves its output untouched", async () => {
     using dir = tmpdir();
-    const saved = join(dir.path, "saved.txt");
+    const outputs = join(dir.path, "tool-output");
+    mkdirSync(outputs);
+    const saved = join(outputs, "tool_a");
     writeFileSync(saved, bigOutput("whole", 3000));
-    const { hooks } = await hooksFor(dir.path);
-    const output = { title: "t", output: `tail\n...output truncated...\n\nFull output saved to: ${saved}`, metadata: { exit: 1 } };
-    const before = structuredClone(output);
-    await hooks["tool.execute.after"]!({ tool: "bash", sessionID: "ses_a", callID: "toolu_a", args: { command: "make" } }, output);
-    expect(output).toEqual(before);
     const db = openArchive(join(dir.path, "a.db"));
+    const after = createToolAfterHook({ db, store: createArchiveStore(db), log: () => {}, toolOutputDir: outputs });
+    const output = { title: "t", output: `tail\n...output truncated...\n\nFull output saved to: ${saved}`, metadata: { exit: 1, truncated: true, outputPath: saved } };
+    const before = structuredClone(output);
+    await after({ tool: "bash", sessionID: "ses_a", callID: "toolu_a", args: { command: "make" } }, output);
+    expect(output).toEqual(before);
     const stored = findToolCall(db, "ses_a", "toolu_a")!;
     expect(stored.output).toBe(bigOutput("whole", 3000));
     expect(stored.shownOutput).toBe(before.output);
