@@ -44,7 +44,7 @@ const TEST_SUMMARY = [
 ];
 
 /** opencode appends a metadata block (timeout, abort; some versions the exit code) after the output. */
-const METADATA_BLOCK = /\n*<(bash|shell)_metadata>\n?([\s\S]*?)\n?<\/\1_metadata>\s*$/;
+const METADATA_BLOCK = /^<(bash|shell)_metadata>\n?([\s\S]*?)\n?<\/\1_metadata>\s*$/;
 const EXIT_LINE = /^\s*(?:exit code|exit status|exited with code)[:=]?\s*(-?\d+)\s*$/i;
 const ANSI = /\x1b\[[0-9;?]*[ -\/]*[@-~]/g;
 
@@ -63,11 +63,15 @@ interface Split {
   readonly metadata: readonly string[];
 }
 
+/** The block is at the very end: match from its opening tag only, never across the whole output. */
 function splitMetadata(output: string): Split {
-  const match = METADATA_BLOCK.exec(output);
+  const start = Math.max(output.lastIndexOf("<bash_metadata>"), output.lastIndexOf("<shell_metadata>"));
+  const match = start < 0 ? null : METADATA_BLOCK.exec(output.slice(start));
   if (!match) return { body: output, metadata: [] };
   const inner = (match[2] ?? "").split("\n").filter((line) => line.trim().length > 0);
-  return { body: output.slice(0, match.index), metadata: inner };
+  let end = start;
+  while (end > 0 && output[end - 1] === "\n") end--;
+  return { body: output.slice(0, end), metadata: inner };
 }
 
 /**

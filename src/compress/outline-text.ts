@@ -14,7 +14,8 @@ export function markdownHeadings(lines: readonly string[]): OutlineEntry[] {
   lines.forEach((line, row) => {
     const marker = /^\s*(```|~~~)/.exec(line)?.[1];
     if (marker) fence = fence === undefined ? marker : fence === marker ? undefined : fence;
-    const heading = fence === undefined ? /^(#{1,6})\s+(.+?)\s*#*\s*$/.exec(line) : null;
+    // Linear on any line: a lazy capture before trailing spaces and #s backtracks cubically on long lines.
+    const heading = fence === undefined ? /^(#{1,6})\s+\S/.exec(line) : null;
     if (heading) entries.push({ depth: (heading[1] ?? "#").length - 1, row, label: clip(withoutLinkTargets(line.trim()), 100) });
   });
   return entries;

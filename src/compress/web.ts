@@ -50,11 +50,17 @@ function markdownSections(lines: readonly string[]): Section[] {
   ];
 }
 
+/**
+ * Regular expressions read at most this much of a page: enough for a title, headings and a first
+ * paragraph, and it bounds the scans a page without closing tags would otherwise make quadratic.
+ */
+const HTML_SCAN_CHARS = 256 * 1024;
+
 /** Outline entries for HTML headings, with the output line each starts on. */
 function htmlHeadings(html: string): OutlineEntry[] {
   let row = 0;
   let scanned = 0;
-  return [...html.matchAll(/<h([1-6])[^>]*>([\s\S]*?)<\/h\1>/gi)].map((m) => {
+  return [...html.matchAll(/<h([1-6])(?:\s[^>]*)?>([\s\S]*?)<\/h\1>/gi)].map((m) => {
     for (; scanned < m.index; scanned++) if (html.charCodeAt(scanned) === 10) row++;
     const level = Number(m[1]);
     return { depth: level - 1, row, label: `${"#".repeat(level)} ${clip(stripTags(m[2] ?? ""), 100)}` };
@@ -62,10 +68,11 @@ function htmlHeadings(html: string): OutlineEntry[] {
 }
 
 /** The same for raw HTML (format "html"), read with regular expressions: good enough for a summary. */
-function htmlSections(html: string): Section[] {
+function htmlSections(page: string): Section[] {
+  const html = page.slice(0, HTML_SCAN_CHARS);
   const title = /<title[^>]*>([\s\S]*?)<\/title>/i.exec(html)?.[1];
   const headings = htmlHeadings(html);
-  const paragraph = [...html.matchAll(/<p[^>]*>([\s\S]*?)<\/p>/gi)].map((m) => stripTags(m[1] ?? "")).find(isProse);
+  const paragraph = [...html.matchAll(/<p(?:\s[^>]*)?>([\s\S]*?)<\/p>/gi)].map((m) => stripTags(m[1] ?? "")).find(isProse);
   return [
     note(`title: ${title ? clip(stripTags(title), 200) : "(none)"}`),
     note(`headings (${headings.length}; numbers are output lines):`, ...formatOutline(headings, (row) => row + 1)),
