@@ -20,20 +20,28 @@ function createPrivately(path: string): void {
   chmodSync(path, 0o600);
 }
 
+function schemaVersion(db: Database): number {
+  return db.query<{ user_version: number }, []>("PRAGMA user_version").get()?.user_version ?? 0;
+}
+
+/**
+ * Applies the missing migrations under the write lock (BEGIN IMMEDIATE), reading the version again once
+ * the lock is held: two opencode processes opening a fresh archive at once must not both migrate it.
+ */
 function migrate(db: Database, path: string): void {
-  const row = db.query<{ user_version: number }, []>("PRAGMA user_version").get();
-  const version = row?.user_version ?? 0;
+  const version = schemaVersion(db);
   if (version > MIGRATIONS.length) {
     throw new ArchiveError(
       `archive ${path} has schema version ${version}, newer than this plugin knows (${MIGRATIONS.length}): upgrade opencode-endless or set archivePath to another file`,
     );
   }
-  for (let next = version; next < MIGRATIONS.length; next++) {
-    db.transaction(() => {
+  if (version === MIGRATIONS.length) return;
+  db.transaction(() => {
+    for (let next = schemaVersion(db); next < MIGRATIONS.length; next++) {
       db.run(MIGRATIONS[next]!);
       db.run(`PRAGMA user_version = ${next + 1}`);
-    })();
-  }
+    }
+  }).immediate();
 }
 
 /**
