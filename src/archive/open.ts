@@ -67,3 +67,26 @@ export function openArchive(path: string): Database {
     );
   }
 }
+
+/**
+ * Opens an existing archive for reading only: no chmod, no journal change, no migration, so a CLI of
+ * another version never upgrades an archive a running plugin still uses.
+ */
+export function openArchiveReadOnly(path: string): Database {
+  let db: Database;
+  try {
+    db = new Database(path, { readonly: true, strict: true });
+    db.run("PRAGMA busy_timeout = 5000");
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new ArchiveError(`cannot read the archive ${path} (${reason}): check the path, or pass the archivePath the plugin uses`);
+  }
+  const version = schemaVersion(db);
+  if (version !== MIGRATIONS.length) {
+    db.close();
+    throw new ArchiveError(
+      `archive ${path} has schema version ${version}, this command reads version ${MIGRATIONS.length}: use the opencode-endless version that wrote it`,
+    );
+  }
+  return db;
+}

@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { z } from "zod";
-import { ArchiveError, defaultArchivePath, openArchive } from "../archive/open.ts";
+import { ArchiveError, defaultArchivePath, openArchiveReadOnly } from "../archive/open.ts";
 import { type SessionStats, sessionStats } from "../stats/session-stats.ts";
 import { type Command, UsageError } from "./io.ts";
 
@@ -54,7 +54,7 @@ export const statsCommand: Command = {
     }
     let db;
     try {
-      db = openArchive(parsed.data.archive);
+      db = openArchiveReadOnly(parsed.data.archive);
     } catch (error) {
       if (error instanceof ArchiveError) throw new UsageError(error.message);
       throw error;

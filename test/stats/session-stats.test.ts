@@ -46,3 +46,17 @@ describe("session stats", () => {
     expect(err.join("")).toContain("no archive at");
   });
 });
+
+test("endless stats reads the archive without changing it, and refuses another schema version", async () => {
+  using dir = tmpdir();
+  const path = join(dir.path, "a.db");
+  await archivedSession(path);
+  const db = openArchive(path);
+  db.run("PRAGMA user_version = 99");
+  db.close();
+  const before = await Bun.file(path).bytes();
+  const err: string[] = [];
+  expect(await main(["stats", "--archive", path], { out: () => {}, err: (t) => err.push(t) })).toBe(2);
+  expect(err.join("")).toContain("schema version 99");
+  expect(await Bun.file(path).bytes()).toEqual(before);
+});
