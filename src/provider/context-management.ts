@@ -6,8 +6,8 @@
  *
  * Edits are produced in the shape `@ai-sdk/anthropic` 3.0.111 accepts as `providerOptions.anthropic.
  * contextManagement` (camelCase keys, token counts as `{type, value}` objects); the SDK maps them to
- * the API's snake_case `context_management` and adds the beta headers itself (`toWireEdits` mirrors
- * that mapping, for tests and for the README).
+ * the API's snake_case `context_management` and adds the beta headers itself (test/provider/wire.ts
+ * mirrors that mapping for the tests).
  */
 import { MIN_COMPACT_TRIGGER, type ContextManagementOptions, type ContextManagementOverride, type ContextManagementSettings } from "./schema.ts";
 import { defaultPolicyConfig } from "../config/schema.ts";
@@ -23,8 +23,6 @@ export const OPENCODE_INPUT_RESERVE = 20_000;
 /** Tools the server must never clear, whatever the configuration: a recall answers an explicit request. */
 export const ALWAYS_EXCLUDED_TOOLS: readonly string[] = ["recall"];
 
-export const BETA_CONTEXT_MANAGEMENT = "context-management-2025-06-27";
-export const BETA_COMPACT = "compact-2026-01-12";
 
 // ---------------------------------------------------------------------------------------------------
 // Edit types, as @ai-sdk/anthropic takes them (camelCase)
@@ -288,51 +286,4 @@ export function decideContextManagement(
   const { edits, notes } = planEdits(settings, { limit: call.limit, thinking: thinkingEnabled(call.callOptions) }, policy);
   if (edits.length === 0) return { kind: "skip", reason: ["no edit applies", ...notes].join("; ") };
   return { kind: "set", contextManagement: { edits }, notes };
-}
-
-// ---------------------------------------------------------------------------------------------------
-// Wire mapping (what @ai-sdk/anthropic 3.0.111 sends), for tests and documentation
-
-export type WireEdit =
-  | { type: "clear_thinking_20251015"; keep?: "all" | { type: "thinking_turns"; value: number } }
-  | {
-      type: "clear_tool_uses_20250919";
-      trigger?: InputTokens | ToolUses;
-      keep?: ToolUses;
-      clear_at_least?: InputTokens;
-      clear_tool_inputs?: boolean;
-      exclude_tools?: string[];
-    }
-  | { type: "compact_20260112"; trigger?: InputTokens; pause_after_compaction?: boolean; instructions?: string };
-
-/** The API's snake_case edits, as @ai-sdk/anthropic maps them (absent keys stay absent). */
-export function toWireEdits(edits: readonly ContextManagementEdit[]): WireEdit[] {
-  return edits.map((edit): WireEdit => {
-    switch (edit.type) {
-      case "clear_thinking_20251015":
-        return { type: edit.type, ...(edit.keep !== undefined && { keep: edit.keep }) };
-      case "clear_tool_uses_20250919":
-        return {
-          type: edit.type,
-          ...(edit.trigger !== undefined && { trigger: edit.trigger }),
-          ...(edit.keep !== undefined && { keep: edit.keep }),
-          ...(edit.clearAtLeast !== undefined && { clear_at_least: edit.clearAtLeast }),
-          ...(edit.clearToolInputs !== undefined && { clear_tool_inputs: edit.clearToolInputs }),
-          ...(edit.excludeTools !== undefined && { exclude_tools: edit.excludeTools }),
-        };
-      case "compact_20260112":
-        return {
-          type: edit.type,
-          ...(edit.trigger !== undefined && { trigger: edit.trigger }),
-          ...(edit.pauseAfterCompaction !== undefined && { pause_after_compaction: edit.pauseAfterCompaction }),
-          ...(edit.instructions !== undefined && { instructions: edit.instructions }),
-        };
-    }
-  });
-}
-
-/** The `anthropic-beta` values @ai-sdk/anthropic adds for these edits. */
-export function betasFor(edits: readonly ContextManagementEdit[]): string[] {
-  if (edits.length === 0) return [];
-  return edits.some((edit) => edit.type === "compact_20260112") ? [BETA_CONTEXT_MANAGEMENT, BETA_COMPACT] : [BETA_CONTEXT_MANAGEMENT];
 }

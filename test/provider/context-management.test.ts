@@ -4,7 +4,6 @@ import {
   type CallFacts,
   type CompressionPolicy,
   DEFAULT_COMPRESSION_POLICY,
-  betasFor,
   clearToolUsesEdit,
   compactEdit,
   decideContextManagement,
@@ -16,10 +15,9 @@ import {
   serverExcludedTools,
   serverKeep,
   thinkingEnabled,
-  toWireEdits,
   usableInputTokens,
-  type WireEdit,
 } from "../../src/provider/context-management.ts";
+import { betasFor, toWireEdits, type WireEdit } from "./wire.ts";
 import { ContextManagementOptions, type ContextManagementSettings, defaultContextManagementOptions } from "../../src/provider/schema.ts";
 import { validateContextManagement } from "../e2e/anthropic-schema.ts";
 
