@@ -6,23 +6,31 @@ export function loadFrontier(db: Database, sessionID: string): FrontierState {
     .query<{ batch: number }, [string]>("SELECT batch FROM frontiers WHERE session_id = ?")
     .get(sessionID);
   const rows = db
-    .query<{ call_id: string; text: string }, [string]>("SELECT call_id, text FROM renders WHERE session_id = ?")
+    .query<{ call_id: string; text: string; input: string | null }, [string]>(
+      "SELECT call_id, text, input FROM renders WHERE session_id = ?",
+    )
     .all(sessionID);
-  return { batch: head?.batch ?? 0, renders: new Map(rows.map((r) => [r.call_id, r.text])) };
+  return {
+    batch: head?.batch ?? 0,
+    renders: new Map(rows.map((r) => [r.call_id, r.text])),
+    inputs: new Map(rows.flatMap((r) => (r.input === null ? [] : [[r.call_id, r.input] as const]))),
+  };
 }
 
 /** Persists a moved frontier in one transaction, so a crash leaves either the old batch or the new one. */
 export function saveFrontier(db: Database, sessionID: string, state: FrontierState): void {
   const upsertRender = db.query(
-    `INSERT INTO renders (session_id, call_id, text, batch) VALUES (?, ?, ?, ?)
-     ON CONFLICT (session_id, call_id) DO UPDATE SET text = excluded.text, batch = excluded.batch
-     WHERE renders.text <> excluded.text`,
+    `INSERT INTO renders (session_id, call_id, text, input, batch) VALUES (?, ?, ?, ?, ?)
+     ON CONFLICT (session_id, call_id) DO UPDATE SET text = excluded.text, input = excluded.input, batch = excluded.batch
+     WHERE renders.text <> excluded.text OR renders.input IS NOT excluded.input`,
   );
   db.transaction(() => {
     db.query(
       `INSERT INTO frontiers (session_id, batch, updated_at) VALUES (?, ?, ?)
        ON CONFLICT (session_id) DO UPDATE SET batch = excluded.batch, updated_at = excluded.updated_at`,
     ).run(sessionID, state.batch, Date.now());
-    for (const [callID, text] of state.renders) upsertRender.run(sessionID, callID, text, state.batch);
+    for (const [callID, text] of state.renders) {
+      upsertRender.run(sessionID, callID, text, state.inputs.get(callID) ?? null, state.batch);
+    }
   })();
 }

@@ -58,4 +58,8 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (session_id, call_id)
   );
   `,
+  // 2: what a compressed call's input is sent as (JSON), when its bulky fields have stand-ins; NULL: as is.
+  `
+  ALTER TABLE renders ADD COLUMN input TEXT;
+  `,
 ];

@@ -24,7 +24,9 @@ function isRetained(ref: Reference, request: ReplayRequest, renders: ReadonlyMap
   });
 }
 
-/** Rendered outputs get their own segment keys: equal text, equal key, so unchanged renders keep the cache. */
+const NO_INPUTS: ReadonlyMap<string, string> = new Map();
+
+/** Rendered inputs and outputs get their own segment keys: equal text, equal key, so unchanged renders keep the cache. */
 class RenderKeys {
   private readonly ids = new Map<string, { id: number; tokens: number }>();
 
@@ -55,7 +57,7 @@ export async function replayPolicy(input: {
   let ms = 0;
   for (const request of plan.requests) {
     const started = performance.now();
-    const renders = await policy.shape({
+    const { outputs: renders, inputs = NO_INPUTS } = await policy.shape({
       sessionID: plan.session.id,
       turn: request.turn,
       rawTokens: request.rawTokens,
@@ -67,7 +69,8 @@ export async function replayPolicy(input: {
     let toolOutput = 0;
     for (let i = 0; i < request.length; i++) {
       const segment = request.segments[i]!;
-      const render = segment.call === undefined ? undefined : renders.get(segment.call.callID);
+      const rendered = segment.kind === "input" ? inputs : segment.kind === "output" ? renders : undefined;
+      const render = segment.call === undefined ? undefined : rendered?.get(segment.call.callID);
       const piece = render === undefined ? segment : (({ id, tokens }) => ({ key: `${segment.key}#${id}`, tokens }))(keys.of(render));
       sent.push({ key: piece.key, tokens: piece.tokens });
       tokens += piece.tokens;

@@ -3,8 +3,8 @@ import { countTokens } from "../tokens/count.ts";
 
 /**
  * Rebuilds the requests the model saw in a session as lists of segments (system text, user text, assistant
- * text, one tool call's input, one tool call's output), each tokenized once. A policy only changes output
- * segments, so a request under any policy is its segment list with some outputs rendered differently.
+ * text, one tool call's input, one tool call's output), each tokenized once. A policy only changes input and
+ * output segments, so a request under any policy is its segment list with some of them rendered differently.
  *
  * @module
  */
@@ -25,7 +25,7 @@ export interface Segment {
   readonly key: string;
   readonly kind: SegmentKind;
   readonly tokens: number;
-  /** For output segments: whose output it is. */
+  /** For input and output segments: whose call it is. */
   readonly call?: ReplayCall;
   /** For user and system segments: the text (references found in them are always in context). */
   readonly text?: string;
@@ -105,9 +105,14 @@ export function planRequests(session: Session, tokens: TokenCache = new TokenCac
         continue;
       }
       if (s.text !== "") push({ key: `a${step}`, kind: "text", tokens: tokens.count(s.text) });
-      for (const record of s.calls) push({ key: `i:${record.callID}`, kind: "input", tokens: tokens.count(inputText(record)) });
-      for (const record of s.calls) {
-        const call: ReplayCall = { ...record, index: calls.length, turn: t, tokens: tokens.count(record.output) };
+      const stepCalls = s.calls.map((record, i): ReplayCall => ({
+        ...record,
+        index: calls.length + i,
+        turn: t,
+        tokens: tokens.count(record.output),
+      }));
+      for (const call of stepCalls) push({ key: `i:${call.callID}`, kind: "input", tokens: tokens.count(inputText(call)), call });
+      for (const call of stepCalls) {
         calls.push(call);
         history.calls.push(call);
         push({ key: `o:${call.callID}`, kind: "output", tokens: call.tokens, call });

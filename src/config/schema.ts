@@ -24,7 +24,7 @@ export const policyFields = {
     .int()
     .positive()
     .default(8_000)
-    .describe("a batch starts when raw tool-output tokens older than the newest keepLast exceed this"),
+    .describe("a batch starts when raw tool-output tokens (plus bulky input tokens, see compressInputs) older than the newest keepLast exceed this"),
   lowWaterTokens: z
     .number()
     .int()
@@ -36,12 +36,16 @@ export const policyFields = {
     .int()
     .nonnegative()
     .default(150)
-    .describe("outputs smaller than this are never compressed: an observation would not be smaller"),
+    .describe("an output smaller than this is never compressed, nor are a call's bulky input fields that total less"),
   excludeTools: z
     .array(z.string().min(1))
     .default(["recall", "todowrite", "skill"])
-    .describe("tools whose outputs are never compressed"),
+    .describe("tools whose calls (outputs and inputs) are never compressed"),
   tools: z.record(z.string(), ToolOverride).default({}).describe("per-tool overrides: { compress, minTokens }"),
+  compressInputs: z
+    .boolean()
+    .default(true)
+    .describe("batches also replace the bulky input fields of old calls (write content, edit strings, patches) with a stand-in that recall restores"),
 };
 
 const PolicyObject = z.object(policyFields).strict();
@@ -73,6 +77,6 @@ export function defaultPolicyConfig(): PolicyConfig {
 }
 
 export function policyOf(options: EndlessOptions): PolicyConfig {
-  const { keepLast, highWaterTokens, lowWaterTokens, minTokens, excludeTools, tools } = options;
-  return { keepLast, highWaterTokens, lowWaterTokens, minTokens, excludeTools, tools };
+  const { keepLast, highWaterTokens, lowWaterTokens, minTokens, excludeTools, tools, compressInputs } = options;
+  return { keepLast, highWaterTokens, lowWaterTokens, minTokens, excludeTools, tools, compressInputs };
 }

@@ -1,18 +1,32 @@
 import type { PolicyConfig } from "../config/schema.ts";
 import { supersededPointer } from "../compress/handle.ts";
 import { supersedeKey } from "../compress/index.ts";
+import { elideInput, type ToolInput } from "../compress/input.ts";
 import type { ToolCall } from "../compress/types.ts";
-import { planBatch } from "./policy.ts";
+import { compressibleParts, planBatch } from "./policy.ts";
 
 /** A completed tool call as it stands in the request, with its output's token count. */
 export interface CallView extends ToolCall {
   readonly tokens: number;
+  /** Tokens of the input's bulky fields (`elidedInputTokens`); absent: the input is never compressed. */
+  readonly inputTokens?: number;
 }
 
 /** Per-session frontier: what each compressed call is sent as, frozen between batches. */
 export interface FrontierState {
   readonly batch: number;
+  /** callID -> the output text sent, for every compressed call (the raw output when it is kept). */
   readonly renders: ReadonlyMap<string, string>;
+  /** callID -> the input sent (JSON), for compressed calls whose input has stand-ins; a subset of renders' keys. */
+  readonly inputs: ReadonlyMap<string, string>;
+}
+
+export const emptyFrontier = (): FrontierState => ({ batch: 0, renders: new Map(), inputs: new Map() });
+
+/** Tokens the policy counts for a call's input: those of the bulky fields a stand-in would replace. */
+export function elidedInputTokens(callID: string, input: ToolInput, count: (text: string) => number): number {
+  const elided = elideInput(callID, input);
+  return elided === undefined ? 0 : elided.fields.reduce((sum, field) => sum + count(field.text), 0);
 }
 
 /** Where the engine keeps frontier state and observations: SQLite in the plugin, memory in the replay. */
@@ -36,6 +50,8 @@ export interface ShapeInput {
 export interface ShapeResult {
   /** callID -> the text sent instead of the raw output. Calls not in it are sent raw. */
   readonly renders: ReadonlyMap<string, string>;
+  /** callID -> the input sent instead of the raw one, as JSON text. Calls not in it are sent as they are. */
+  readonly inputs: ReadonlyMap<string, string>;
   readonly batched: boolean;
   readonly batch: number;
 }
@@ -55,23 +71,39 @@ function newestWithSameKey(calls: readonly CallView[]): Map<string, string> {
   return supersededBy;
 }
 
-async function renderBatch(input: ShapeInput, compressed: ReadonlySet<string>): Promise<Map<string, string>> {
-  const supersededBy = newestWithSameKey(input.calls);
-  const renders = new Map<string, string>();
-  for (const call of input.calls) {
-    if (!compressed.has(call.callID)) continue;
-    const newer = supersededBy.get(call.callID);
-    const text = newer === undefined ? await input.store.observe(input.sessionID, call) : supersededPointer(call, newer);
-    // An observation no smaller than the output (a short output kept whole, plus its handle) buys nothing.
-    renders.set(call.callID, text.length < call.output.length ? text : call.output);
-  }
-  return renders;
-}
+type Rendered = Pick<FrontierState, "renders" | "inputs">;
 
 /**
- * Decides what a request carries in place of each tool output. Renders are frozen between batches; at a
- * batch boundary the frontier moves and every compressed call is rendered anew (observations are cached,
- * so only new calls and newly superseded copies change).
+ * What every compressed call is sent as. Its output: the observation (or a pointer to a newer copy) when the
+ * output is compressible, else the raw output. Its input: stand-ins for the bulky fields when the input is
+ * compressible. `observe` runs for every call that is not a superseded copy, so a call compressed for its
+ * input alone is archived too and its recall handle works.
+ */
+async function renderBatch(input: ShapeInput, compressed: ReadonlySet<string>): Promise<Rendered> {
+  const supersededBy = newestWithSameKey(input.calls);
+  const renders = new Map<string, string>();
+  const inputs = new Map<string, string>();
+  for (const call of input.calls) {
+    if (!compressed.has(call.callID)) continue;
+    const parts = compressibleParts(call, input.config);
+    const newer = parts.output ? supersededBy.get(call.callID) : undefined;
+    const observation = newer === undefined ? await input.store.observe(input.sessionID, call) : supersededPointer(call, newer);
+    const text = parts.output ? observation : call.output;
+    // An observation no smaller than the output (a short output kept whole, plus its handle) buys nothing.
+    renders.set(call.callID, text.length < call.output.length ? text : call.output);
+    const elided = parts.input ? elideInput(call.callID, call.input) : undefined;
+    if (elided !== undefined) inputs.set(call.callID, JSON.stringify(elided.input));
+  }
+  return { renders, inputs };
+}
+
+const onlyVisible = (map: ReadonlyMap<string, string>, visible: ReadonlySet<string>) =>
+  new Map([...map].filter(([id]) => visible.has(id)));
+
+/**
+ * Decides what a request carries in place of each tool output and each bulky tool input. Renders are frozen
+ * between batches; at a batch boundary the frontier moves and every compressed call is rendered anew
+ * (observations are cached and stand-ins are pure, so only new calls and newly superseded copies change).
  */
 export async function shapeContext(input: ShapeInput): Promise<ShapeResult> {
   const state = await input.store.load(input.sessionID);
@@ -79,11 +111,16 @@ export async function shapeContext(input: ShapeInput): Promise<ShapeResult> {
   const alreadyCompressed = new Set([...state.renders.keys()].filter((id) => visible.has(id)));
   const batch = planBatch(input.calls, alreadyCompressed, input.config, input.unseen);
   if (batch.length === 0) {
-    const renders = new Map([...state.renders].filter(([id]) => visible.has(id)));
-    return { renders, batched: false, batch: state.batch };
+    return { renders: onlyVisible(state.renders, visible), inputs: onlyVisible(state.inputs, visible), batched: false, batch: state.batch };
   }
-  const renders = await renderBatch(input, new Set([...alreadyCompressed, ...batch]));
-  const next: FrontierState = { batch: state.batch + 1, renders: new Map([...state.renders, ...renders]) };
+  const { renders, inputs } = await renderBatch(input, new Set([...alreadyCompressed, ...batch]));
+  // A call re-rendered without stand-ins (compressInputs turned off) must not keep its old ones.
+  const keptInputs = [...state.inputs].filter(([id]) => !renders.has(id));
+  const next: FrontierState = {
+    batch: state.batch + 1,
+    renders: new Map([...state.renders, ...renders]),
+    inputs: new Map([...keptInputs, ...inputs]),
+  };
   await input.store.save(input.sessionID, next);
-  return { renders, batched: true, batch: next.batch };
+  return { renders, inputs, batched: true, batch: next.batch };
 }

@@ -1,5 +1,5 @@
 import { compress } from "../compress/index.ts";
-import type { CallView, FrontierState, SessionStore } from "./engine.ts";
+import { type CallView, emptyFrontier, type FrontierState, type SessionStore } from "./engine.ts";
 
 /** A SessionStore held in memory: for the replay benchmark and tests. Observations come from the real compressors. */
 export function createMemoryStore(): SessionStore {
@@ -7,7 +7,7 @@ export function createMemoryStore(): SessionStore {
   const observations = new Map<string, string>();
   return {
     async load(sessionID) {
-      return states.get(sessionID) ?? { batch: 0, renders: new Map() };
+      return states.get(sessionID) ?? emptyFrontier();
     },
     async save(sessionID, state) {
       states.set(sessionID, state);

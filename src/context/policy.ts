@@ -4,14 +4,72 @@ import type { PolicyConfig } from "../config/schema.ts";
 export interface PartInfo {
   readonly callID: string;
   readonly tool: string;
+  /** Tokens of the output. */
   readonly tokens: number;
+  /** Tokens of the input's bulky fields, those a stand-in would replace (0 or absent: none). */
+  readonly inputTokens?: number;
+}
+
+/** Which halves of a call a batch compresses: the output, the input's bulky fields, or both. */
+export interface Compressible {
+  readonly output: boolean;
+  readonly input: boolean;
+}
+
+const NEITHER: Compressible = { output: false, input: false };
+
+/**
+ * Each half counts on its own against the size floor (`minTokens`, or the tool's override); excluded tools
+ * and tools with `compress: false` have neither compressed. Inputs only with `compressInputs`.
+ */
+export function compressibleParts(part: PartInfo, config: PolicyConfig): Compressible {
+  const override = config.tools[part.tool];
+  if (override?.compress === false || config.excludeTools.includes(part.tool)) return NEITHER;
+  const floor = override?.minTokens ?? config.minTokens;
+  return { output: part.tokens >= floor, input: config.compressInputs && (part.inputTokens ?? 0) >= floor };
 }
 
 export function isCompressible(part: PartInfo, config: PolicyConfig): boolean {
-  const override = config.tools[part.tool];
-  if (override?.compress === false) return false;
-  if (config.excludeTools.includes(part.tool)) return false;
-  return part.tokens >= (override?.minTokens ?? config.minTokens);
+  const parts = compressibleParts(part, config);
+  return parts.output || parts.input;
+}
+
+/**
+ * The tokens the policy weighs a call by: its output's and its input's bulky fields', each when that half is
+ * compressible. Raw input waits behind the frontier exactly like raw output does.
+ */
+export function compressibleTokens(part: PartInfo, config: PolicyConfig): number {
+  return weigh(part, config).tokens;
+}
+
+interface Weighed {
+  readonly callID: string;
+  readonly halves: Compressible;
+  /** `compressibleTokens` of the call. */
+  readonly tokens: number;
+}
+
+function weigh(part: PartInfo, config: PolicyConfig): Weighed {
+  const halves = compressibleParts(part, config);
+  return { callID: part.callID, halves, tokens: (halves.output ? part.tokens : 0) + (halves.input ? (part.inputTokens ?? 0) : 0) };
+}
+
+/**
+ * Where the protected tail starts: at the `keepLast`-th newest call with a compressible output (or, when there
+ * are fewer of those, the `keepLast`-th newest compressible call; with fewer still, at the first call). That
+ * call and every call after it are sent raw, inputs included: a large input does not push a fresh output
+ * out of the tail.
+ */
+function tailStart(calls: readonly Weighed[], keepLast: number): number {
+  if (keepLast === 0) return calls.length;
+  const nth = (indices: number[]) => indices[indices.length - keepLast];
+  const withOutput: number[] = [];
+  const compressible: number[] = [];
+  calls.forEach((call, i) => {
+    if (call.halves.output) withOutput.push(i);
+    if (call.halves.output || call.halves.input) compressible.push(i);
+  });
+  return nth(withOutput) ?? nth(compressible) ?? 0;
 }
 
 /** A batch must free at least this share of `highWaterTokens`: a cache rewrite for less is not worth it. */
@@ -20,14 +78,16 @@ const MIN_BATCH_SHARE = 0.25;
 /**
  * Decides whether the compression frontier moves now, and over which calls.
  *
- * The newest `keepLast` outputs, and every output the model has not read yet (`unseen`: new in this
- * request), are sent raw. The others wait raw until the raw tokens behind the newest `keepLast` (waiting
- * plus unseen ones) exceed `highWaterTokens`; then the oldest waiting ones are compressed until at most
- * `lowWaterTokens` remain. Counting unseen outputs makes a batch come when a large new output arrives, so
- * the requests that would be the largest shed their older outputs; a batch that would free less than a
- * quarter of `highWaterTokens` does not happen. Between two batches the answer is "nothing", so every
- * request in between carries byte-identical earlier messages and the prompt cache keeps hitting.
- * Returns the call ids to compress, oldest first; empty when no batch is due.
+ * A call is weighed by its compressible tokens (`compressibleTokens`: output, plus the input's bulky fields
+ * with `compressInputs`). The tail (`tailStart`: from the `keepLast`-th newest compressible output on), and
+ * every call whose output the model has not read yet (`unseen`: new in this request), are sent raw. The
+ * others wait raw until the raw tokens behind the tail (waiting plus unseen ones) exceed `highWaterTokens`;
+ * then the oldest waiting ones are compressed until at most `lowWaterTokens` remain. Counting unseen
+ * outputs makes a batch come when a large new output arrives, so the requests that would be the largest
+ * shed their older outputs; a batch that would free less than a quarter of `highWaterTokens` does not
+ * happen. Between two batches the answer is "nothing", so every request in between carries byte-identical
+ * earlier messages and the prompt cache keeps hitting. Returns the call ids to compress, oldest first;
+ * empty when no batch is due.
  */
 export function planBatch(
   parts: readonly PartInfo[],
@@ -35,8 +95,8 @@ export function planBatch(
   config: PolicyConfig,
   unseen: ReadonlySet<string> = new Set(),
 ): string[] {
-  const candidates = parts.filter((p) => isCompressible(p, config));
-  const behind = candidates.slice(0, Math.max(0, candidates.length - config.keepLast));
+  const weighed = parts.map((p) => weigh(p, config));
+  const behind = weighed.slice(0, tailStart(weighed, config.keepLast)).filter((p) => p.halves.output || p.halves.input);
   const raw = behind.filter((p) => !compressed.has(p.callID));
   const waiting = raw.filter((p) => !unseen.has(p.callID));
   const rawTokens = raw.reduce((sum, p) => sum + p.tokens, 0);

@@ -1,6 +1,6 @@
 import type { Message, Part, ToolPart, ToolStateCompleted } from "@opencode-ai/sdk";
 import type { PolicyConfig } from "../config/schema.ts";
-import { type CallView, type SessionStore, shapeContext } from "../context/engine.ts";
+import { type CallView, elidedInputTokens, type SessionStore, shapeContext } from "../context/engine.ts";
 import type { Logger } from "../log/logger.ts";
 import { countTokens } from "../tokens/count.ts";
 
@@ -42,22 +42,30 @@ export function sessionOf(messages: WithMessages["messages"]): string | undefine
   return messages.find((m) => typeof m.info.sessionID === "string")?.info.sessionID;
 }
 
-/**
- * `experimental.chat.messages.transform`: replaces older tool outputs with their observations in what is
- * sent. It mutates the request's copy of the messages in place; opencode's stored history is untouched.
- */
-export function createMessagesTransformHook(deps: { store: SessionStore; config: PolicyConfig; log: Logger }) {
-  // Token counts of outputs already seen, so a request between batches tokenizes nothing new twice.
-  const tokenCache = new Map<string, number>();
-  const tokensOf = (part: CompletedToolPart): number => {
+/** Token counts per tool call, so a request between batches tokenizes nothing it has seen before. */
+function tokenMemo(count: (part: CompletedToolPart) => number): (part: CompletedToolPart) => number {
+  const cache = new Map<string, number>();
+  return (part) => {
     const key = `${part.sessionID}\u0000${part.callID}`;
-    let tokens = tokenCache.get(key);
+    let tokens = cache.get(key);
     if (tokens === undefined) {
-      tokens = countTokens(part.state.output);
-      tokenCache.set(key, tokens);
+      tokens = count(part);
+      cache.set(key, tokens);
     }
     return tokens;
   };
+}
+
+/**
+ * `experimental.chat.messages.transform`: replaces older tool outputs with their observations, and the bulky
+ * input fields of older calls (opencode builds each tool_use block from `state.input`) with stand-ins, in
+ * what is sent. It mutates the request's copy of the messages in place; opencode's stored history is untouched.
+ */
+export function createMessagesTransformHook(deps: { store: SessionStore; config: PolicyConfig; log: Logger }) {
+  const tokensOf = tokenMemo((part) => countTokens(part.state.output));
+  const inputTokensOf = tokenMemo((part) =>
+    deps.config.compressInputs ? elidedInputTokens(part.callID, part.state.input, countTokens) : 0,
+  );
 
   return async (_input: unknown, output: WithMessages): Promise<void> => {
     const sessionID = sessionOf(output.messages);
@@ -70,15 +78,23 @@ export function createMessagesTransformHook(deps: { store: SessionStore; config:
       output: p.state.output,
       metadata: p.state.metadata,
       tokens: tokensOf(p),
+      inputTokens: inputTokensOf(p),
     }));
     const unseen = unreadToolParts(output.messages);
     const shaped = await shapeContext({ sessionID, calls, unseen, config: deps.config, store: deps.store });
     if (shaped.batched) {
-      deps.log("info", `session ${sessionID}: frontier moved to batch ${shaped.batch}, ${shaped.renders.size} outputs sent as observations`);
+      deps.log(
+        "info",
+        `session ${sessionID}: frontier moved to batch ${shaped.batch}, ${shaped.renders.size} outputs sent as observations, ${shaped.inputs.size} inputs with stand-ins`,
+      );
     }
+    // Parsed before anything is changed: an error leaves the messages exactly as they were.
+    const inputs = new Map([...shaped.inputs].map(([id, json]) => [id, JSON.parse(json) as Record<string, unknown>]));
     for (const part of parts) {
       const render = shaped.renders.get(part.callID);
       if (render !== undefined) part.state.output = render;
+      const input = inputs.get(part.callID);
+      if (input !== undefined) part.state.input = input;
     }
   };
 }

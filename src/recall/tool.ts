@@ -2,9 +2,9 @@ import type { Database } from "bun:sqlite";
 import { tool } from "@opencode-ai/plugin";
 import type { Logger } from "../log/logger.ts";
 import { DEFAULT_PAGE_LINES } from "./page.ts";
-import { recall } from "./recall.ts";
+import { RECALL_PARTS, recall } from "./recall.ts";
 
-const DESCRIPTION = `Bring back an archived tool output. Older tool outputs in this conversation are shown as compact observations; each ends with a handle like recall({"id":"<call id>"}). Call recall with that id to get the original output, exactly as the tool produced it (long outputs come in pages: pass the offset the answer suggests). Or search all archived outputs of this session with recall({"query":"words or identifiers"}).`;
+const DESCRIPTION = `Bring back an archived tool output or tool input. Older tool outputs in this conversation are shown as compact observations; each ends with a handle like recall({"id":"<call id>"}). Call recall with that id to get the original output, exactly as the tool produced it (long outputs come in pages: pass the offset the answer suggests). Bulky inputs of older calls (a written file's content, an edit's old and new strings, a patch) are shown as a short note ending with recall({"id":"<call id>","part":"input"}): that returns the elided text exactly as it was sent to the tool, paged the same way. Or search all archived outputs of this session with recall({"query":"words or identifiers"}).`;
 
 const z = tool.schema;
 
@@ -14,6 +14,10 @@ export function createRecallTool(deps: { db: Database; log: Logger }) {
     args: {
       id: z.string().optional().describe("the call id from an observation's recall handle"),
       query: z.string().optional().describe("words to search for in this session's archived outputs"),
+      part: z
+        .enum(RECALL_PARTS)
+        .optional()
+        .describe('with id: "output" (default) for the tool output, "input" for the text a note elided from the call\'s input'),
       offset: z.number().int().min(0).optional().describe("lines to skip (for the next page of a long output)"),
       limit: z
         .number()

@@ -2,6 +2,7 @@ import { Database } from "bun:sqlite";
 import { describe, expect, test } from "bun:test";
 import { mkdirSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { loadFrontier, saveFrontier } from "../../src/archive/frontier.ts";
 import { resolveFullOutput } from "../../src/archive/full-output.ts";
 import { MIGRATIONS } from "../../src/archive/migrations.ts";
 import { ArchiveError, defaultArchivePath, openArchive } from "../../src/archive/open.ts";
@@ -139,5 +140,38 @@ describe("resolveFullOutput", () => {
       const full = await resolveFullOutput(shownFor(path), { truncated: true, outputPath: path }, outputs);
       expect(full).toEqual({ output: shownFor(path), fullOutputPath: path });
     }
+  });
+});
+
+describe("frontier", () => {
+  const state = (batch: number, renders: [string, string][], inputs: [string, string][]) => ({
+    batch,
+    renders: new Map(renders),
+    inputs: new Map(inputs),
+  });
+
+  test("renders and input stand-ins round-trip; a later batch can replace or drop a stand-in", () => {
+    const db = openArchive(":memory:");
+    const input = JSON.stringify({ content: "[endless: content elided …]", filePath: "/p/a.ts" });
+    saveFrontier(db, "ses_1", state(1, [["toolu_w", "Wrote file successfully."], ["toolu_b", "obs"]], [["toolu_w", input]]));
+    expect(loadFrontier(db, "ses_1")).toEqual(state(1, [["toolu_w", "Wrote file successfully."], ["toolu_b", "obs"]], [["toolu_w", input]]));
+    saveFrontier(db, "ses_1", state(2, [["toolu_w", "Wrote file successfully."], ["toolu_b", "obs"]], []));
+    expect(loadFrontier(db, "ses_1").inputs.size).toBe(0);
+    expect(loadFrontier(db, "ses_2")).toEqual(state(0, [], []));
+  });
+
+  test("an archive written before input stand-ins opens with its renders intact and no stand-ins", () => {
+    using dir = tmpdir();
+    const path = join(dir.path, "v1.db");
+    const old = new Database(path);
+    old.run(MIGRATIONS[0]!);
+    old.run("PRAGMA user_version = 1");
+    old.run("INSERT INTO frontiers (session_id, batch, updated_at) VALUES ('ses_1', 3, 0)");
+    old.run("INSERT INTO renders (session_id, call_id, text, batch) VALUES ('ses_1', 'toolu_1', 'obs', 3)");
+    old.close();
+    const db = openArchive(path);
+    expect(db.query<{ user_version: number }, []>("PRAGMA user_version").get()?.user_version).toBe(MIGRATIONS.length);
+    expect(loadFrontier(db, "ses_1")).toEqual(state(3, [["toolu_1", "obs"]], []));
+    db.close();
   });
 });

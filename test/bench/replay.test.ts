@@ -2,6 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { findReferences } from "../../src/bench/facts.ts";
 import { policyTotals } from "../../src/bench/metrics.ts";
 import { none } from "../../src/bench/policies/baselines.ts";
+import { endless } from "../../src/bench/policies/endless.ts";
 import type { Policy } from "../../src/bench/policies/index.ts";
 import { RecallProbe } from "../../src/bench/recallable.ts";
 import { replayPolicy } from "../../src/bench/replay.ts";
@@ -34,7 +35,7 @@ const session: Session = {
 /** Sends c1 as "Z" from the third request on. */
 const clearFirstLate = (): Policy => {
   let request = 0;
-  return { shape: async () => (request++ >= 2 ? new Map([["c1", "Z"]]) : new Map()) };
+  return { shape: async () => ({ outputs: request++ >= 2 ? new Map([["c1", "Z"]]) : new Map() }) };
 };
 
 async function replay(policy: Policy) {
@@ -86,8 +87,59 @@ describe("bench.replay", () => {
   });
 
   test("an observation that keeps the fact keeps the reference in context", async () => {
-    const { run } = await replay({ shape: async () => new Map([["c1", "read: divide_safely"]]) });
+    const { run } = await replay({ shape: async () => ({ outputs: new Map([["c1", "read: divide_safely"]]) }) });
     expect(run.retained).toBe(1);
+  });
+});
+
+describe("bench.replay of inputs", () => {
+  test("a rendered input replaces its input segment, with its own key, and breaks the cache prefix there", async () => {
+    let request = 0;
+    const policy: Policy = { shape: async () => ({ outputs: new Map(), inputs: request++ >= 2 ? new Map([["c1", "{}!"]]) : new Map() }) };
+    const { plan, run } = await replay(policy);
+    expect(plan.requests[1]!.segments.find((s) => s.key === "i:c1")!.call!.callID).toBe("c1");
+    // Third request: 5 + "{}!" 3 + 100 + 2 + 2 + 50 = 162, cached only up to the user text: 5.
+    expect(run.requests[2]).toEqual({ tokens: 162, cached: 5, toolOutput: 150 });
+  });
+
+  test("endless: an old Write's content is sent as a stand-in after a batch, and the cost drops", async () => {
+    const content = Array.from({ length: 400 }, (_, i) => `export const value${i} = compute(${i});`).join("\n");
+    const big = (tag: string) => Array.from({ length: 300 }, (_, i) => `${tag} ${i} some output text`).join("\n");
+    const write: Session = {
+      id: "write", name: "write", source: "claude-code", file: "write.jsonl", system: "",
+      turns: [{
+        user: "write it",
+        steps: [
+          { text: "", calls: [{ callID: "w", tool: "Write", input: { file_path: "/p/a.ts", content }, output: "File created successfully" }] },
+          ...["b1", "b2", "b3", "b4"].map((id) => ({ text: "", calls: [{ callID: id, tool: "Bash", input: { command: id }, output: big(id) }] })),
+          { text: "done", calls: [] },
+        ],
+      }],
+    };
+    /** Replays the session under endless, noting what each request sent as the Write's input. */
+    const run = async (compressInputs: boolean) => {
+      const tokens = new TokenCache();
+      const inner = endless.create({ config: { ...defaultPolicyConfig(), highWaterTokens: 2000, compressInputs } });
+      const sent: string[] = [];
+      const policy: Policy = {
+        shape: async (request) => {
+          const renders = await inner.shape(request);
+          sent.push(renders.inputs?.get("w") ?? "raw");
+          return renders;
+        },
+      };
+      const replayed = await replayPolicy({ plan: planRequests(write, tokens), references: [], policy, tokens });
+      return { sent, totals: policyTotals({ ...replayed, recalled: null }) };
+    };
+    const on = await run(true);
+    const off = await run(false);
+    expect(off.sent.every((s) => s === "raw")).toBe(true);
+    const elided = on.sent.filter((s) => s !== "raw");
+    expect(elided.length).toBeGreaterThan(0);
+    expect(new Set(elided).size).toBe(1);
+    expect(JSON.parse(elided[0]!)).toEqual({ file_path: "/p/a.ts", content: expect.stringContaining('recall({"id":"w","part":"input"})') });
+    expect(on.totals.inputTokens).toBeLessThan(off.totals.inputTokens);
+    expect(on.totals.costNoCacheUSD).toBeLessThan(off.totals.costNoCacheUSD);
   });
 });
 

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { defaultPolicyConfig, type PolicyConfig } from "../../src/config/schema.ts";
-import { type CallView, shapeContext } from "../../src/context/engine.ts";
+import { type CallView, elidedInputTokens, shapeContext } from "../../src/context/engine.ts";
 import { createMemoryStore } from "../../src/context/memory-store.ts";
 import { randomCalls } from "../fake/random-session.ts";
 
@@ -108,5 +108,94 @@ describe("shapeContext and outputs the model has not read", () => {
     expect(three.batched).toBe(true);
     for (const id of ["c", "d", "e"]) expect(three.renders.get(id)).toContain(`recall({"id":"${id}"})`);
     expect(three.renders.has("f")).toBe(false);
+  });
+});
+
+describe("shapeContext and tool inputs", () => {
+  const lines = (tag: string, n: number) => Array.from({ length: n }, (_, i) => `${tag} line ${i}: const value${i} = compute(${i});`).join("\n");
+  const chars4 = (text: string) => Math.ceil(text.length / 4);
+  const write = (id: string, n = 200): CallView => {
+    const input = { content: lines(id, n), filePath: `/p/${id}.ts` };
+    return { callID: id, tool: "write", input, output: "Wrote file successfully.", tokens: 5, inputTokens: elidedInputTokens(id, input, chars4) };
+  };
+  const bash = (id: string, n = 300): CallView => {
+    const output = lines(id, n);
+    return { callID: id, tool: "bash", input: { command: id }, output, tokens: chars4(output) };
+  };
+
+  /** What each request sends for each call: [input JSON, output]. */
+  async function replayInputs(calls: CallView[], cfg: PolicyConfig, store = createMemoryStore()) {
+    const requests: { sent: [string, string][]; batched: boolean }[] = [];
+    for (let n = 1; n <= calls.length; n++) {
+      const visible = calls.slice(0, n);
+      const shaped = await shapeContext({ sessionID: "s", calls: visible, unseen: new Set([calls[n - 1]!.callID]), config: cfg, store });
+      const sent = visible.map((c): [string, string] => [shaped.inputs.get(c.callID) ?? JSON.stringify(c.input), shaped.renders.get(c.callID) ?? c.output]);
+      requests.push({ sent, batched: shaped.batched });
+    }
+    return requests;
+  }
+
+  test("an old write's content gets a stand-in only at a batch, and stays frozen between batches", async () => {
+    const calls = [write("w1"), bash("b1", 40), write("w2"), bash("b2", 60), bash("b3", 400), bash("b4", 50), bash("b5", 400), bash("b6", 30)];
+    const requests = await replayInputs(calls, config({ highWaterTokens: 3000, keepLast: 1 }));
+    const firstElided = requests.findIndex((r) => r.sent[0]![0].includes("[endless: content elided"));
+    expect(firstElided).toBeGreaterThan(0);
+    expect(requests[firstElided]!.batched).toBe(true);
+    for (let k = 1; k < requests.length; k++) {
+      if (requests[k]!.batched) continue;
+      const previous = requests[k - 1]!.sent;
+      expect(requests[k]!.sent.slice(0, previous.length)).toEqual(previous);
+    }
+    const last = requests.at(-1)!.sent;
+    const w1 = JSON.parse(last[0]![0]) as Record<string, unknown>;
+    expect(Object.keys(w1)).toEqual(["content", "filePath"]);
+    expect(w1.filePath).toBe("/p/w1.ts");
+    expect(w1.content).toContain('recall({"id":"w1","part":"input"})');
+    // A write's short confirmation is kept as it is.
+    expect(last[0]![1]).toBe("Wrote file successfully.");
+    expect(requests.filter((r) => r.batched).length).toBeGreaterThan(1);
+  });
+
+  test("a call compressed for its input alone is observed (so archived) and its output sent raw", async () => {
+    const observed: string[] = [];
+    const memory = createMemoryStore();
+    const store = { ...memory, observe: async (sessionID: string, call: CallView) => (observed.push(call.callID), memory.observe(sessionID, call)) };
+    const calls = [write("w1"), write("w2"), bash("b1"), bash("b2")];
+    const shaped = await shapeContext({ sessionID: "s", calls, unseen: new Set(), config: config({ highWaterTokens: 1000, keepLast: 1 }), store });
+    expect(shaped.batched).toBe(true);
+    expect([...shaped.inputs.keys()]).toEqual(["w1", "w2"]);
+    expect(shaped.renders.get("w1")).toBe("Wrote file successfully.");
+    expect(observed).toEqual(["w1", "w2", "b1"]);
+    expect((await store.load("s")).inputs.get("w2")).toBe(shaped.inputs.get("w2"));
+  });
+
+  test("with compressInputs off no input changes, and a batch with it off drops earlier stand-ins", async () => {
+    const calls = [write("w1"), bash("b1"), bash("b2"), bash("b3")];
+    const off = await replayInputs(calls, config({ highWaterTokens: 1000, compressInputs: false }));
+    for (const request of off) for (const [i, [input]] of request.sent.entries()) expect(input).toBe(JSON.stringify(calls[i]!.input));
+    const store = createMemoryStore();
+    const on = await shapeContext({ sessionID: "s", calls, unseen: new Set(), config: config({ highWaterTokens: 1000 }), store });
+    expect(on.inputs.has("w1")).toBe(true);
+    const more = [...calls, bash("b4"), bash("b5")];
+    const later = await shapeContext({ sessionID: "s", calls: more, unseen: new Set(), config: config({ highWaterTokens: 1000, compressInputs: false }), store });
+    expect(later.batched).toBe(true);
+    expect(later.inputs.size).toBe(0);
+    expect((await store.load("s")).inputs.size).toBe(0);
+  });
+
+  test("property: with writes among the calls, earlier inputs and outputs change only at a batch", async () => {
+    for (let seed = 1; seed <= 15; seed++) {
+      const calls = randomCalls(seed, 40).map((c, i) => (i % 5 === 2 ? write(`${c.callID}_w`, 20 + ((i * seed) % 300)) : c));
+      const requests = await replayInputs(calls, config({ highWaterTokens: 3000, keepLast: 2 }));
+      let elided = 0;
+      for (let k = 1; k < requests.length; k++) {
+        const { sent, batched } = requests[k]!;
+        elided = Math.max(elided, sent.filter(([input]) => input.includes("[endless:")).length);
+        if (batched) continue;
+        const previous = requests[k - 1]!.sent;
+        expect(sent.slice(0, previous.length)).toEqual(previous);
+      }
+      expect(elided).toBeGreaterThan(0);
+    }
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { defaultPolicyConfig, type PolicyConfig } from "../../src/config/schema.ts";
-import { isCompressible, type PartInfo, planBatch } from "../../src/context/policy.ts";
+import { compressibleParts, compressibleTokens, isCompressible, type PartInfo, planBatch } from "../../src/context/policy.ts";
 import { randomCalls } from "../fake/random-session.ts";
 
 const config = (over: Partial<PolicyConfig> = {}): PolicyConfig => ({ ...defaultPolicyConfig(), ...over });
@@ -75,6 +75,65 @@ describe("planBatch", () => {
           .slice(0, Math.max(0, candidates.length - cfg.keepLast))
           .filter((c) => !compressed.has(c.callID))
           .reduce((s, c) => s + c.tokens, 0);
+        expect(waiting).toBeLessThanOrEqual(cfg.highWaterTokens);
+        for (const c of visible) if (!isCompressible(c, cfg)) expect(compressed.has(c.callID)).toBe(false);
+      }
+    }
+  });
+});
+
+describe("planBatch with tool inputs", () => {
+  /** A call with a small output and a bulky input (a write), or any mix. */
+  const io = (i: number, tokens: number, inputTokens: number, tool = "write"): PartInfo => ({ callID: `c${i}`, tool, tokens, inputTokens });
+
+  test("each half counts against minTokens on its own, and only with compressInputs", () => {
+    const cfg = config({ minTokens: 150 });
+    expect(compressibleParts(io(1, 10, 2000), cfg)).toEqual({ output: false, input: true });
+    expect(compressibleParts(io(2, 400, 100), cfg)).toEqual({ output: true, input: false });
+    expect(compressibleTokens(io(3, 400, 2000), cfg)).toBe(2400);
+    expect(compressibleTokens(io(4, 10, 2000), cfg)).toBe(2000);
+    expect(compressibleParts(io(5, 10, 2000), config({ compressInputs: false }))).toEqual({ output: false, input: false });
+    expect(compressibleParts(io(6, 400, 2000, "todowrite"), cfg)).toEqual({ output: false, input: false });
+    expect(compressibleParts(io(7, 400, 2000), config({ tools: { write: { compress: false } } }))).toEqual({ output: false, input: false });
+    expect(compressibleParts(io(8, 10, 2000), config({ tools: { write: { minTokens: 5000 } } }))).toEqual({ output: false, input: false });
+  });
+
+  test("raw input tokens move the frontier like output tokens, and the batch includes the calls that carry them", () => {
+    const cfg = config({ keepLast: 1, highWaterTokens: 4000 });
+    const parts = [io(1, 10, 3000), io(2, 10, 3000), part(3, 500), part(4, 800)];
+    expect(planBatch(parts, new Set(), cfg)).toEqual(["c1", "c2", "c3"]);
+    expect(planBatch(parts, new Set(), config({ keepLast: 1, highWaterTokens: 4000, compressInputs: false }))).toEqual([]);
+  });
+
+  test("a big input newer than the newest keepLast outputs stays raw and does not push them out of the tail", () => {
+    const cfg = config({ keepLast: 1, highWaterTokens: 1000 });
+    // c2 is the newest compressible output: it and the write after it form the tail.
+    const parts = [part(1, 3000), part(2, 3000), io(3, 10, 3000)];
+    expect(planBatch(parts, new Set(), cfg)).toEqual(["c1"]);
+  });
+
+  test("with fewer compressible outputs than keepLast, the newest compressible calls form the tail", () => {
+    const cfg = config({ keepLast: 1, highWaterTokens: 1000 });
+    const writes = [io(1, 10, 3000), io(2, 10, 3000), io(3, 10, 3000)];
+    expect(planBatch(writes, new Set(), cfg)).toEqual(["c1", "c2"]);
+  });
+
+  test("property: the tail is raw, waiting tokens stay within the high-water mark, nothing incompressible is compressed", () => {
+    for (let seed = 1; seed <= 100; seed++) {
+      const calls = randomCalls(seed, 60).map((c, i) => ({ ...c, inputTokens: (i * seed) % 4 === 0 ? 100 + ((i * 97) % 3000) : 0 }));
+      const cfg = config({ keepLast: 1 + (seed % 3), highWaterTokens: 2000 + (seed % 5) * 1000 });
+      const compressed = new Set<string>();
+      for (let n = 1; n <= calls.length; n++) {
+        const visible = calls.slice(0, n);
+        for (const id of planBatch(visible, compressed, cfg)) compressed.add(id);
+        const withOutput = visible.filter((c) => compressibleParts(c, cfg).output);
+        const anyHalf = visible.filter((c) => isCompressible(c, cfg));
+        const oldestKept = (withOutput.length >= cfg.keepLast ? withOutput : anyHalf).at(-cfg.keepLast);
+        const tail = oldestKept === undefined ? visible : visible.slice(visible.indexOf(oldestKept));
+        for (const c of tail) expect(compressed.has(c.callID)).toBe(false);
+        const waiting = visible
+          .filter((c) => !tail.includes(c) && !compressed.has(c.callID))
+          .reduce((sum, c) => sum + compressibleTokens(c, cfg), 0);
         expect(waiting).toBeLessThanOrEqual(cfg.highWaterTokens);
         for (const c of visible) if (!isCompressible(c, cfg)) expect(compressed.has(c.callID)).toBe(false);
       }

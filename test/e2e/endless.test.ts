@@ -1,10 +1,11 @@
 import { describe, expect, test } from "bun:test";
+import { join } from "node:path";
 import type { ToolPart, ToolStateCompleted } from "@opencode-ai/sdk";
 import { demoProjectFiles } from "../../demo/project.ts";
 import { type ScriptedRunResult, runScriptedSession } from "../../demo/scripted-run.ts";
 import { callId, demoSteps } from "../../demo/session.ts";
 import { countTokens } from "../../src/tokens/count.ts";
-import { type RecordedRequest, toolResultsOf } from "./mock-anthropic.ts";
+import { type ContentBlock, type RecordedRequest, toolResultsOf } from "./mock-anthropic.ts";
 
 const TIMEOUT = 180_000;
 const OPTIONS = { keepLast: 2, highWaterTokens: 1000 };
@@ -26,6 +27,28 @@ const completedTools = (run: ScriptedRunResult) =>
 /** The request's messages without opencode's moving cache markers, which are not content. */
 const messagesOf = (req: RecordedRequest) =>
   JSON.parse(JSON.stringify(req.body?.messages ?? [], (key, value) => (key === "cache_control" ? undefined : value))) as unknown[];
+
+/**
+ * Compares each main request with the one before it: `shared` requests start with the previous one's messages
+ * byte for byte, `moved` ones do not. Where they differ, every changed message must carry Endless's
+ * observations or input stand-ins (a batch boundary).
+ */
+function prefixChanges(run: ScriptedRunResult): { shared: number; moved: number } {
+  let shared = 0;
+  let moved = 0;
+  for (let k = 1; k < run.mainRequests.length; k++) {
+    const before = messagesOf(run.mainRequests[k - 1]!);
+    const after = messagesOf(run.mainRequests[k]!).slice(0, before.length);
+    if (JSON.stringify(after) === JSON.stringify(before)) {
+      shared++;
+      continue;
+    }
+    moved++;
+    const changed = after.filter((m, i) => JSON.stringify(m) !== JSON.stringify(before[i]));
+    for (const message of changed) expect(JSON.stringify(message)).toContain("[endless:");
+  }
+  return { shared, moved };
+}
 
 describe("Endless in real opencode", () => {
   let endless: ScriptedRunResult;
@@ -80,21 +103,9 @@ describe("Endless in real opencode", () => {
   });
 
   test("consecutive requests share their message prefix byte for byte unless the frontier moved", () => {
-    let sharedPrefix = 0;
-    let moved = 0;
-    for (let k = 1; k < endless.mainRequests.length; k++) {
-      const before = messagesOf(endless.mainRequests[k - 1]!);
-      const after = messagesOf(endless.mainRequests[k]!).slice(0, before.length);
-      if (JSON.stringify(after) === JSON.stringify(before)) {
-        sharedPrefix++;
-        continue;
-      }
-      moved++;
-      // Only tool results may differ, and only by becoming observations (a batch boundary).
-      const changed = after.filter((m, i) => JSON.stringify(m) !== JSON.stringify(before[i]));
-      for (const message of changed) expect(JSON.stringify(message)).toContain("[endless:");
-    }
-    expect(sharedPrefix).toBeGreaterThan(moved);
+    // Only tool results may differ, and only by becoming observations (a batch boundary).
+    const { shared, moved } = prefixChanges(endless);
+    expect(shared).toBeGreaterThan(moved);
     expect(moved).toBeGreaterThan(0);
     expect(endless.log.match(/frontier moved/g)?.length).toBe(moved);
   });
@@ -119,4 +130,73 @@ describe("Endless in real opencode", () => {
     },
     TIMEOUT,
   );
+});
+
+const WRITE_ID = "toolu_write_notes";
+const RECALL_INPUT_ID = "toolu_recall_input";
+const NOTES = "notes/plan.md";
+/** A Markdown file (no language server wakes up for it) of about 5,000 tokens. */
+const NOTES_CONTENT = [
+  "# Plan for the inventory service",
+  "",
+  ...Array.from({ length: 300 }, (_, i) => `- step ${i}: check handler ${i} for status=500 responses and record latency_ms=${i * 7}`),
+  "",
+].join("\n");
+
+/** The scripted model writes a large file first, works through 10 demo calls, then recalls the write's input. */
+function writeSteps(project: string) {
+  return [
+    { name: "write", input: { filePath: join(project, NOTES), content: NOTES_CONTENT }, id: WRITE_ID },
+    ...demoSteps(project).slice(0, 10),
+    { name: "recall", input: { id: WRITE_ID, part: "input" }, id: RECALL_INPUT_ID },
+  ];
+}
+
+/** The write's tool_use block as a request carried it. */
+const writeUse = (req: RecordedRequest): ContentBlock | undefined =>
+  (req.body?.messages ?? [])
+    .flatMap((m) => (Array.isArray(m.content) ? m.content : []))
+    .find((b) => b.type === "tool_use" && b.id === WRITE_ID);
+
+describe("Endless and tool inputs in real opencode", () => {
+  let run: ScriptedRunResult;
+
+  test(
+    "a session that writes a large file early runs to the end",
+    async () => {
+      run = await runScriptedSession({ files: demoProjectFiles(), steps: writeSteps, endless: OPTIONS, exportSession: true });
+      expect(run.exitCode).toBe(0);
+      expect(completedTools(run).map((p) => p.callID)).toEqual(writeSteps("/").map((s) => s.id ?? ""));
+    },
+    TIMEOUT,
+  );
+
+  test("later requests carry the write with a stand-in for its content and its filePath as is", () => {
+    const carrying = run.mainRequests.filter((r) => writeUse(r) !== undefined);
+    expect(carrying.length).toBe(run.mainRequests.length - 1);
+    // The model first sees its own call whole.
+    expect(writeUse(carrying[0]!)!.input).toEqual({ filePath: expect.stringContaining(NOTES), content: NOTES_CONTENT });
+    const last = writeUse(run.mainRequests.at(-1)!)!.input as Record<string, unknown>;
+    expect(Object.keys(last).sort()).toEqual(["content", "filePath"]);
+    expect(last.filePath).toEqual(expect.stringContaining(NOTES));
+    expect(last.content).toContain("[endless: content elided from this earlier call (303 lines");
+    expect(last.content).toContain(`recall({"id":"${WRITE_ID}","part":"input"})`);
+    expect(String(last.content).length).toBeLessThan(NOTES_CONTENT.length / 10);
+  });
+
+  test("the stand-in appears only where the frontier moved; requests in between share their prefix", () => {
+    const { moved } = prefixChanges(run);
+    expect(moved).toBeGreaterThan(0);
+    expect(run.log.match(/frontier moved/g)?.length).toBe(moved);
+  });
+
+  test("opencode's stored history keeps the full input, and recall with part input returns it byte for byte", () => {
+    const write = completedTools(run).find((p) => p.callID === WRITE_ID)!;
+    expect(write.state.input).toEqual({ filePath: expect.stringContaining(NOTES), content: NOTES_CONTENT });
+    const recalled = completedTools(run).find((p) => p.callID === RECALL_INPUT_ID)!.state.output;
+    const [header, ...body] = recalled.split("\n");
+    expect(header).toContain("write input field content");
+    expect(header).toContain("complete");
+    expect(body.join("\n")).toBe(NOTES_CONTENT);
+  });
 });

@@ -127,6 +127,69 @@ describe("createEndlessHooks", () => {
   });
 });
 
+describe("createEndlessHooks and tool inputs", () => {
+  const content = Array.from({ length: 300 }, (_, i) => `export function f${i}(x: number): number { return x * ${i}; }`).join("\n");
+  type SentPart = { callID: string; state: { input: Record<string, unknown>; output: string } };
+  const toolParts = (messages: Msg[]) => messages.flatMap((m) => m.parts).filter((p) => p.type === "tool") as unknown as SentPart[];
+
+  function session() {
+    const messages: Msg[] = [userText("ses_i", "write it, then look around")];
+    messages.push(assistantWithTools("ses_i", [{ callID: "toolu_w", tool: "write", input: { content, filePath: "/p/src/f.ts" }, output: "Wrote file successfully." }]));
+    for (let i = 0; i < 4; i++) {
+      messages.push(assistantWithTools("ses_i", [{ callID: `toolu_b${i}`, tool: "bash", input: { command: `c${i}` }, output: bigOutput(`b${i}`) }]));
+    }
+    return messages;
+  }
+
+  test("an old write is sent with a stand-in for its content, the rest of its input as is; opencode's copy keeps it all", async () => {
+    using dir = tmpdir();
+    const { hooks } = await hooksFor(dir.path, { highWaterTokens: 2000, keepLast: 1 });
+    const messages = session();
+    const stored = structuredClone(messages);
+    const output = { messages: structuredClone(messages) };
+    await hooks["experimental.chat.messages.transform"]!({}, output);
+    const write = toolParts(output.messages)[0]!;
+    expect(Object.keys(write.state.input)).toEqual(["content", "filePath"]);
+    expect(write.state.input.filePath).toBe("/p/src/f.ts");
+    expect(write.state.input.content).toContain('[endless: content elided from this earlier call (300 lines');
+    expect(write.state.input.content).toContain('recall({"id":"toolu_w","part":"input"})');
+    expect(write.state.output).toBe("Wrote file successfully.");
+    expect(messages).toEqual(stored);
+
+    // The archive holds the full input (archived when the transform first compressed the call), and recall gives it back.
+    const recalled = await hooks.tool!.recall!.execute({ id: "toolu_w", part: "input" }, { sessionID: "ses_i" } as never);
+    expect(String(recalled).slice(String(recalled).indexOf("\n") + 1)).toBe(content);
+  });
+
+  test("between batches, and after a restart, the elided input is sent byte for byte the same", async () => {
+    using dir = tmpdir();
+    const options = { highWaterTokens: 2000, keepLast: 1 };
+    const { hooks, lines } = await hooksFor(dir.path, options);
+    const messages = session();
+    const first = { messages: structuredClone(messages) };
+    await hooks["experimental.chat.messages.transform"]!({}, first);
+    expect(lines.some((l) => l.message.includes("1 inputs with stand-ins"))).toBe(true);
+    messages.push(assistantWithTools("ses_i", [{ callID: "toolu_small", tool: "bash", input: { command: "ls" }, output: "a\nb" }]));
+    const second = { messages: structuredClone(messages) };
+    await hooks["experimental.chat.messages.transform"]!({}, second);
+    expect(toolParts(second.messages).slice(0, -1)).toEqual(toolParts(first.messages));
+    const restarted = await hooksFor(dir.path, options);
+    const third = { messages: structuredClone(messages) };
+    await restarted.hooks["experimental.chat.messages.transform"]!({}, third);
+    expect(toolParts(third.messages)).toEqual(toolParts(second.messages));
+  });
+
+  test("with compressInputs false the inputs are sent as they are", async () => {
+    using dir = tmpdir();
+    const { hooks } = await hooksFor(dir.path, { highWaterTokens: 2000, keepLast: 1, compressInputs: false });
+    const messages = session();
+    const output = { messages: structuredClone(messages) };
+    await hooks["experimental.chat.messages.transform"]!({}, output);
+    expect(toolParts(output.messages).map((p) => p.state.input)).toEqual(toolParts(messages).map((p) => p.state.input));
+    expect(toolParts(output.messages)[1]!.state.output).toContain('recall({"id":"toolu_b0"})');
+  });
+});
+
 describe("unreadToolParts", () => {
   const call = (id: string) => ({ callID: id, tool: "bash", input: {}, output: "x" });
   const emptyAssistant = (): Msg => ({ ...assistantWithTools("s", []), parts: [] });

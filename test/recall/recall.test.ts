@@ -1,8 +1,10 @@
 import { describe, expect, test } from "bun:test";
+import { tool as pluginTool } from "@opencode-ai/plugin";
 import { openArchive } from "../../src/archive/open.ts";
 import { archiveToolCall } from "../../src/archive/tool-calls.ts";
 import { MAX_PAGE_BYTES, pageLines } from "../../src/recall/page.ts";
 import { RecallErrors, recall } from "../../src/recall/recall.ts";
+import { createRecallTool } from "../../src/recall/tool.ts";
 
 const original = Array.from({ length: 3000 }, (_, i) => `${i}: export const value${i} = compute(${i * 7});`).join("\n");
 
@@ -104,5 +106,74 @@ describe("recall by query finds text inside longer tokens and lists where it fir
     expect(listed).toHaveLength(10);
     expect(listed).toContain("toolu_0");
     expect(listed).not.toContain("toolu_1");
+  });
+});
+
+const z = pluginTool.schema;
+
+describe("recall of an input", () => {
+  const content = Array.from({ length: 2500 }, (_, i) => `line ${i}: export const v${i} = ${i * 3};`).join("\n");
+  const oldString = Array.from({ length: 40 }, (_, i) => `old ${i} ${"o".repeat(40)}`).join("\n");
+  const newString = Array.from({ length: 50 }, (_, i) => `new ${i} ${"n".repeat(40)}`).join("\n");
+
+  function inputs() {
+    const db = openArchive(":memory:");
+    const add = (callID: string, tool: string, input: Record<string, unknown>) =>
+      archiveToolCall(db, { sessionID: "s", callID, tool, input, output: "done", tokens: 1 }, "replace");
+    add("toolu_write", "write", { content, filePath: "/p/big.ts" });
+    add("toolu_edit", "edit", { filePath: "/p/a.ts", oldString, newString });
+    add("toolu_bash", "bash", { command: "npm test", description: "Run the tests" });
+    return db;
+  }
+
+  test("returns the elided field byte for byte, paged with hints that keep the part", () => {
+    const db = inputs();
+    const first = recall(db, "s", { id: "toolu_write", part: "input" });
+    expect(first.split("\n")[0]).toContain("toolu_write: write input field content, lines 1-1000 of 2500");
+    expect(first.split("\n")[0]).toContain('recall({"id":"toolu_write","part":"input","offset":1000})');
+    let offset = 0;
+    let rebuilt = "";
+    for (let pages = 0; pages < 10; pages++) {
+      const text = recall(db, "s", { id: "toolu_write", part: "input", offset });
+      rebuilt += text.slice(text.indexOf("\n") + 1);
+      const next = /"offset":(\d+)/.exec(text.split("\n")[0]!);
+      if (!next) break;
+      offset = Number(next[1]);
+    }
+    expect(rebuilt).toBe(content);
+  });
+
+  test("several elided fields come one after another, each after a line naming it", () => {
+    const text = recall(inputs(), "s", { id: "toolu_edit", part: "input" });
+    const [header, ...body] = text.split("\n");
+    expect(header).toContain("edit input fields oldString, newString");
+    expect(header).toContain("complete");
+    expect(body.join("\n")).toBe(`--- oldString ---\n${oldString}\n--- newString ---\n${newString}`);
+  });
+
+  test("an input with nothing elided comes back whole as JSON; output stays the default part", () => {
+    const db = inputs();
+    const text = recall(db, "s", { id: "toolu_bash", part: "input" });
+    expect(text.split("\n")[0]).toContain("bash input (JSON; nothing was elided)");
+    expect(JSON.parse(text.slice(text.indexOf("\n") + 1))).toEqual({ command: "npm test", description: "Run the tests" });
+    expect(recall(db, "s", { id: "toolu_bash" })).toBe(recall(db, "s", { id: "toolu_bash", part: "output" }));
+    expect(recall(db, "s", { id: "toolu_bash" }).split("\n")[1]).toBe("done");
+  });
+
+  test("explains a part without an id, an unknown id and an offset past the end", () => {
+    const db = inputs();
+    expect(recall(db, "s", { query: "export", part: "input" })).toBe(RecallErrors.partWithoutId);
+    expect(recall(db, "s", { part: "input" })).toBe(RecallErrors.partWithoutId);
+    expect(recall(db, "s", { id: "toolu_nope", part: "input" })).toBe(RecallErrors.unknownId("toolu_nope"));
+    expect(recall(db, "s", { id: "toolu_edit", part: "input", offset: 500 })).toBe(RecallErrors.offsetPastEnd("toolu_edit", 92));
+  });
+
+  test("the tool's schema accepts part output or input and rejects anything else", () => {
+    const tool = createRecallTool({ db: inputs(), log: () => {} });
+    const args = z.object(tool.args);
+    expect(args.safeParse({ id: "toolu_write", part: "input" }).success).toBe(true);
+    expect(args.safeParse({ id: "toolu_write", part: "output" }).success).toBe(true);
+    expect(args.safeParse({ id: "toolu_write", part: "inputs" }).success).toBe(false);
+    expect(tool.description).toContain('recall({"id":"<call id>","part":"input"})');
   });
 });

@@ -1,4 +1,4 @@
-import type { Policy, PolicyDefinition, PolicyRequest } from "./types.ts";
+import type { Policy, PolicyDefinition, PolicyRequest, Renders } from "./types.ts";
 
 /**
  * The alternatives Endless is measured against, each as its authors describe it. None of them keeps the
@@ -7,7 +7,7 @@ import type { Policy, PolicyDefinition, PolicyRequest } from "./types.ts";
  * @module
  */
 
-const NOTHING: ReadonlyMap<string, string> = new Map();
+const NOTHING: Renders = { outputs: new Map() };
 
 export const none: PolicyDefinition = {
   name: "none",
@@ -53,7 +53,7 @@ function openCodePrune(): Policy {
       lastTurn = request.turn;
       const renders = new Map<string, string>();
       for (const call of request.calls) if (cleared.has(call.callID)) renders.set(call.callID, OPENCODE_PRUNED_PLACEHOLDER);
-      return renders;
+      return { outputs: renders };
     },
   };
 }
@@ -80,7 +80,7 @@ export const anthropicClear: PolicyDefinition = {
     async shape(request) {
       if (request.rawTokens <= ANTHROPIC_TRIGGER_TOKENS) return NOTHING;
       const old = request.calls.slice(0, Math.max(0, request.calls.length - ANTHROPIC_KEEP_TOOL_USES));
-      return new Map(old.map((c) => [c.callID, ANTHROPIC_PLACEHOLDER]));
+      return { outputs: new Map(old.map((c) => [c.callID, ANTHROPIC_PLACEHOLDER])) };
     },
   }),
 };
@@ -109,7 +109,7 @@ export const maskLast5: PolicyDefinition = {
           }
           renders.set(call.callID, text);
         }
-        return renders;
+        return { outputs: renders };
       },
     };
   },

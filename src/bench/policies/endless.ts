@@ -1,12 +1,14 @@
-import { type CallView, shapeContext } from "../../context/engine.ts";
+import { type CallView, elidedInputTokens, shapeContext } from "../../context/engine.ts";
 import { createMemoryStore } from "../../context/memory-store.ts";
+import { countTokens } from "../../tokens/count.ts";
 import type { ReplayCall } from "../requests.ts";
 import type { PolicyDefinition } from "./types.ts";
 
 /**
- * Endless as the plugin runs it: the same `shapeContext` (batching policy, supersede pointers) and the same
- * compressors, with an in-memory store in place of the SQLite one. Failed calls are left out of what the
- * engine sees, as the plugin's transform only gets completed tool parts.
+ * Endless as the plugin runs it: the same `shapeContext` (batching policy, supersede pointers, input
+ * stand-ins) and the same compressors, with an in-memory store in place of the SQLite one. Failed calls are
+ * left out of what the engine sees, as the plugin's transform only gets completed tool parts. Each call's
+ * input segment is sent as the engine renders it, as the plugin sets `state.input`.
  */
 export const endless: PolicyDefinition = {
   name: "endless",
@@ -17,7 +19,8 @@ export const endless: PolicyDefinition = {
     const view = (call: ReplayCall): CallView => {
       let v = views.get(call);
       if (v === undefined) {
-        v = { callID: call.callID, tool: call.tool, input: call.input, output: call.output, tokens: call.tokens };
+        const inputTokens = config.compressInputs ? elidedInputTokens(call.callID, call.input, countTokens) : 0;
+        v = { callID: call.callID, tool: call.tool, input: call.input, output: call.output, tokens: call.tokens, inputTokens };
         views.set(call, v);
       }
       return v;
@@ -32,7 +35,7 @@ export const endless: PolicyDefinition = {
         carried.set(request.sessionID, new Set(calls.map((c) => c.callID)));
         const unseen = new Set(calls.filter((c) => !before.has(c.callID)).map((c) => c.callID));
         const shaped = await shapeContext({ sessionID: request.sessionID, calls, unseen, config, store });
-        return shaped.renders;
+        return { outputs: shaped.renders, inputs: shaped.inputs };
       },
     };
   },

@@ -15,9 +15,17 @@ export interface PolicyRequest {
   readonly calls: readonly ReplayCall[];
 }
 
-/** One policy's state for one session. `shape` returns callID -> the text sent instead of that output. */
+/** What a policy sends in place of the raw history: by call id, for the calls it changes. */
+export interface Renders {
+  /** callID -> the text sent instead of that output. */
+  readonly outputs: ReadonlyMap<string, string>;
+  /** callID -> the text (JSON) sent instead of that call's input; absent: every input as it was. */
+  readonly inputs?: ReadonlyMap<string, string>;
+}
+
+/** One policy's state for one session. */
 export interface Policy {
-  shape(request: PolicyRequest): Promise<ReadonlyMap<string, string>>;
+  shape(request: PolicyRequest): Promise<Renders>;
 }
 
 export interface PolicyDefinition {
