@@ -1,5 +1,6 @@
 import type { Hooks, PluginInput } from "@opencode-ai/plugin";
 import { defaultArchivePath, openArchive } from "./archive/open.ts";
+import { createIdleWork } from "./archive/idle-work.ts";
 import { createArchiveStore } from "./archive/session-store.ts";
 import { warmCompressors } from "./compress/index.ts";
 import { loadOptions } from "./config/load.ts";
@@ -34,10 +35,12 @@ export async function createEndlessHooks(
     return {};
   }
   const store = createArchiveStore(db);
+  const idle = createIdleWork({ db, store, log });
   // Not awaited: grammars load while the session starts, so the first outline does not wait for them.
   warmCompressors().catch((error: unknown) => log("warn", `preloading parsers failed; they load on first use: ${String(error)}`));
   return {
-    "tool.execute.after": guard("tool.execute.after", log, createToolAfterHook({ db, store, log })),
+    dispose: () => idle.flush(),
+    "tool.execute.after": guard("tool.execute.after", log, createToolAfterHook({ db, idle })),
     "experimental.chat.messages.transform": guard(
       "experimental.chat.messages.transform",
       log,

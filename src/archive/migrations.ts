@@ -62,4 +62,19 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE renders ADD COLUMN input TEXT;
   `,
+  // 3: full-text indexing leaves the tool hook. New rows wait with indexed = 0 until the idle job (or a
+  // search) indexes them; the FTS delete for a changed or removed row runs only if the row was indexed.
+  `
+  ALTER TABLE tool_calls ADD COLUMN indexed INTEGER NOT NULL DEFAULT 1;
+  CREATE INDEX tool_calls_unindexed ON tool_calls (id) WHERE indexed = 0;
+  DROP TRIGGER tool_calls_ai;
+  DROP TRIGGER tool_calls_ad;
+  DROP TRIGGER tool_calls_au;
+  CREATE TRIGGER tool_calls_ad AFTER DELETE ON tool_calls WHEN old.indexed = 1 BEGIN
+    INSERT INTO tool_calls_fts (tool_calls_fts, rowid, tool, output) VALUES ('delete', old.id, old.tool, old.output);
+  END;
+  CREATE TRIGGER tool_calls_au AFTER UPDATE OF tool, output ON tool_calls WHEN old.indexed = 1 BEGIN
+    INSERT INTO tool_calls_fts (tool_calls_fts, rowid, tool, output) VALUES ('delete', old.id, old.tool, old.output);
+  END;
+  `,
 ];

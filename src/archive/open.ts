@@ -55,6 +55,8 @@ export function openArchive(path: string): Database {
     const db = new Database(path, { create: true, strict: true });
     db.run("PRAGMA busy_timeout = 5000");
     if (!inMemory) db.run("PRAGMA journal_mode = WAL");
+    // Checkpoints run in the plugin's idle work: an automatic one (an fsync) could land inside a tool hook.
+    db.run("PRAGMA wal_autocheckpoint = 0");
     db.run("PRAGMA synchronous = NORMAL");
     db.run("PRAGMA foreign_keys = ON");
     migrate(db, path);

@@ -64,12 +64,12 @@ export function archiveToolCall(db: Database, call: ArchivedCall, mode: "replace
       ? `ON CONFLICT (session_id, call_id) DO UPDATE SET message_id = excluded.message_id, tool = excluded.tool,
            input = excluded.input, output = excluded.output, shown_output = excluded.shown_output,
            full_output_path = excluded.full_output_path, metadata = excluded.metadata, tokens = excluded.tokens,
-           bytes = excluded.bytes`
+           bytes = excluded.bytes, indexed = 0`
       : "ON CONFLICT (session_id, call_id) DO NOTHING";
   db.query(
     `INSERT INTO tool_calls (session_id, message_id, call_id, tool, input, output, shown_output, full_output_path,
-       metadata, tokens, bytes, created_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ${conflict}`,
+       metadata, tokens, bytes, created_at, indexed)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0) ${conflict}`,
   ).run(
     call.sessionID,
     call.messageID ?? null,
@@ -84,6 +84,20 @@ export function archiveToolCall(db: Database, call: ArchivedCall, mode: "replace
     Buffer.byteLength(call.output, "utf8"),
     Date.now(),
   );
+}
+
+/**
+ * Adds the outputs archived since the last call to the full-text index, in one transaction. The tool hook
+ * leaves this to idle time (indexing a large output costs milliseconds); a search runs it first, so
+ * results are always complete.
+ */
+export function indexPendingOutputs(db: Database): number {
+  return db.transaction(() => {
+    db.run(
+      `INSERT INTO tool_calls_fts (rowid, tool, output) SELECT id, tool, output FROM tool_calls WHERE indexed = 0`,
+    );
+    return db.run("UPDATE tool_calls SET indexed = 1 WHERE indexed = 0").changes;
+  })();
 }
 
 export function setTokenCount(db: Database, row: number, tokens: number): void {
@@ -187,6 +201,7 @@ export function searchToolCalls(
 ): SearchHit[] {
   const match = toFtsQuery(input.query);
   if (match === undefined || input.limit <= 0) return [];
+  indexPendingOutputs(db);
   const words = ftsRows(db, input.sessionID, match, input.limit * FTS_POOL);
   const text = input.query.trim();
   const exact = exactRows(db, input.sessionID, text);

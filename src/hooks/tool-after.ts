@@ -1,9 +1,8 @@
 import type { Database } from "bun:sqlite";
 import { resolveFullOutput } from "../archive/full-output.ts";
-import { archiveToolCall, findToolCall, setTokenCount } from "../archive/tool-calls.ts";
-import type { SessionStore } from "../context/engine.ts";
-import type { Logger } from "../log/logger.ts";
-import { countTokens, estimateTokens } from "../tokens/count.ts";
+import type { IdleWork } from "../archive/idle-work.ts";
+import { archiveToolCall } from "../archive/tool-calls.ts";
+import { estimateTokens } from "../tokens/count.ts";
 
 export interface ToolAfterInput {
   tool: string;
@@ -22,13 +21,12 @@ const asRecord = (value: unknown): Record<string, unknown> =>
 
 /**
  * `tool.execute.after`: archives the whole output the moment it arrives and leaves `output` untouched, so
- * opencode stores exactly what it would have. The token count and the observation are made after the hook
- * returns: the agent never waits for them.
+ * opencode stores exactly what it would have. Only the row is written here (the durable part); the token
+ * count, the observation and search indexing are queued for idle time.
  */
 export function createToolAfterHook(deps: {
   db: Database;
-  store: SessionStore;
-  log: Logger;
+  idle: IdleWork;
   /** Where opencode saves cut-short outputs; its default location unless a test says otherwise. */
   toolOutputDir?: string;
 }) {
@@ -45,15 +43,6 @@ export function createToolAfterHook(deps: {
       ...full,
     };
     archiveToolCall(deps.db, call, "replace");
-    setTimeout(() => {
-      const precompute = async () => {
-        const row = findToolCall(deps.db, input.sessionID, input.callID)?.row;
-        if (row !== undefined) setTokenCount(deps.db, row, countTokens(full.output));
-        await deps.store.observe(input.sessionID, call);
-      };
-      precompute().catch((error: unknown) => {
-        deps.log("warn", `background work on ${input.callID} failed; the observation will be made on demand: ${String(error)}`);
-      });
-    }, 0);
+    deps.idle.add(input.sessionID, call);
   };
 }

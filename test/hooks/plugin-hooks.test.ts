@@ -3,6 +3,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { findToolCall } from "../../src/archive/tool-calls.ts";
 import { openArchive } from "../../src/archive/open.ts";
+import { createIdleWork } from "../../src/archive/idle-work.ts";
 import { createArchiveStore } from "../../src/archive/session-store.ts";
 import { createToolAfterHook } from "../../src/hooks/tool-after.ts";
 import { createEndlessHooks } from "../../src/endless.ts";
@@ -52,7 +53,8 @@ describe("createEndlessHooks", () => {
     const saved = join(outputs, "tool_a");
     writeFileSync(saved, bigOutput("whole", 3000));
     const db = openArchive(join(dir.path, "a.db"));
-    const after = createToolAfterHook({ db, store: createArchiveStore(db), log: () => {}, toolOutputDir: outputs });
+    const idle = createIdleWork({ db, store: createArchiveStore(db), log: () => {} });
+    const after = createToolAfterHook({ db, idle, toolOutputDir: outputs });
     const output = { title: "t", output: `tail\n...output truncated...\n\nFull output saved to: ${saved}`, metadata: { exit: 1, truncated: true, outputPath: saved } };
     const before = structuredClone(output);
     await after({ tool: "bash", sessionID: "ses_a", callID: "toolu_a", args: { command: "make" } }, output);

@@ -1,0 +1,62 @@
+import type { Database } from "bun:sqlite";
+import type { CallView, SessionStore } from "../context/engine.ts";
+import type { Logger } from "../log/logger.ts";
+import { countTokens } from "../tokens/count.ts";
+import { findToolCall, indexPendingOutputs, setTokenCount } from "./tool-calls.ts";
+
+/**
+ * How long after the last tool output the archive's deferred work runs. Tool calls of one step arrive
+ * together and the model's next reply then streams for seconds: the work lands in that idle time, not
+ * between a tool finishing and opencode sending the result on.
+ */
+export const IDLE_DELAY_MS = 200;
+
+export interface IdleWork {
+  /** Queues the exact token count and the observation of an archived call. */
+  add(sessionID: string, call: CallView): void;
+  /** Runs everything queued now (also what the timer does). */
+  flush(): Promise<void>;
+}
+
+/**
+ * The archive work the tool hook leaves out of its own path: the exact token count, the observation,
+ * full-text indexing, and the WAL checkpoint (the plugin's connection turns auto-checkpoints off, whose
+ * fsync would otherwise land inside a tool hook now and then).
+ */
+export function createIdleWork(deps: { db: Database; store: SessionStore; log: Logger; delayMs?: number }): IdleWork {
+  const queue: { sessionID: string; call: CallView }[] = [];
+  let timer: ReturnType<typeof setTimeout> | undefined;
+
+  const runOne = async ({ sessionID, call }: { sessionID: string; call: CallView }) => {
+    const row = findToolCall(deps.db, sessionID, call.callID)?.row;
+    if (row !== undefined) setTokenCount(deps.db, row, countTokens(call.output));
+    await deps.store.observe(sessionID, call);
+  };
+
+  const flush = async () => {
+    if (timer !== undefined) clearTimeout(timer);
+    timer = undefined;
+    for (const item of queue.splice(0)) {
+      await runOne(item).catch((error: unknown) => {
+        deps.log("warn", `background work on ${item.call.callID} failed; the observation will be made on demand: ${String(error)}`);
+      });
+    }
+    try {
+      indexPendingOutputs(deps.db);
+      deps.db.run("PRAGMA wal_checkpoint(PASSIVE)");
+    } catch (error) {
+      deps.log("warn", `archive maintenance failed; it is retried after the next tool call: ${String(error)}`);
+    }
+  };
+
+  return {
+    add(sessionID, call) {
+      queue.push({ sessionID, call });
+      if (timer !== undefined) clearTimeout(timer);
+      timer = setTimeout(() => void flush(), deps.delayMs ?? IDLE_DELAY_MS);
+      // The timer must never keep a finishing opencode process alive.
+      timer.unref?.();
+    },
+    flush,
+  };
+}
