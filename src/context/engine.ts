@@ -54,6 +54,8 @@ export interface ShapeResult {
   readonly inputs: ReadonlyMap<string, string>;
   readonly batched: boolean;
   readonly batch: number;
+  /** Why a due batch did not happen (the request then carries the frozen renders unchanged). */
+  readonly batchFailed?: string;
 }
 
 /** An older copy whose read or command was repeated later collapses to a pointer to the newest copy. */
@@ -110,17 +112,21 @@ export async function shapeContext(input: ShapeInput): Promise<ShapeResult> {
   const visible = new Set(input.calls.map((c) => c.callID));
   const alreadyCompressed = new Set([...state.renders.keys()].filter((id) => visible.has(id)));
   const batch = planBatch(input.calls, alreadyCompressed, input.config, input.unseen);
-  if (batch.length === 0) {
-    return { renders: onlyVisible(state.renders, visible), inputs: onlyVisible(state.inputs, visible), batched: false, batch: state.batch };
+  const frozen = { renders: onlyVisible(state.renders, visible), inputs: onlyVisible(state.inputs, visible), batched: false, batch: state.batch };
+  if (batch.length === 0) return frozen;
+  try {
+    const { renders, inputs } = await renderBatch(input, new Set([...alreadyCompressed, ...batch]));
+    // A call re-rendered without stand-ins (compressInputs turned off) must not keep its old ones.
+    const keptInputs = [...state.inputs].filter(([id]) => !renders.has(id));
+    const next: FrontierState = {
+      batch: state.batch + 1,
+      renders: new Map([...state.renders, ...renders]),
+      inputs: new Map([...keptInputs, ...inputs]),
+    };
+    await input.store.save(input.sessionID, next);
+    return { renders, inputs, batched: true, batch: next.batch };
+  } catch (error) {
+    // A batch that cannot be made waits for the next request; this one keeps what the cache already holds.
+    return { ...frozen, batchFailed: error instanceof Error ? error.message : String(error) };
   }
-  const { renders, inputs } = await renderBatch(input, new Set([...alreadyCompressed, ...batch]));
-  // A call re-rendered without stand-ins (compressInputs turned off) must not keep its old ones.
-  const keptInputs = [...state.inputs].filter(([id]) => !renders.has(id));
-  const next: FrontierState = {
-    batch: state.batch + 1,
-    renders: new Map([...state.renders, ...renders]),
-    inputs: new Map([...keptInputs, ...inputs]),
-  };
-  await input.store.save(input.sessionID, next);
-  return { renders, inputs, batched: true, batch: next.batch };
 }

@@ -82,6 +82,9 @@ export function createMessagesTransformHook(deps: { store: SessionStore; config:
     }));
     const unseen = unreadToolParts(output.messages);
     const shaped = await shapeContext({ sessionID, calls, unseen, config: deps.config, store: deps.store });
+    if (shaped.batchFailed !== undefined) {
+      deps.log("warn", `session ${sessionID}: a due batch failed, sending the frozen frontier unchanged: ${shaped.batchFailed}`);
+    }
     if (shaped.batched) {
       deps.log(
         "info",

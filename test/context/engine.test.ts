@@ -199,3 +199,28 @@ describe("shapeContext and tool inputs", () => {
     }
   });
 });
+
+describe("shapeContext when a batch fails", () => {
+  test("the request carries exactly the frozen frontier, and the batch happens on a later request", async () => {
+    const calls = randomCalls(5, 30);
+    const cfg = config({ highWaterTokens: 2000, keepLast: 1 });
+    const healthy = createMemoryStore();
+    let failing = false;
+    const store = { ...healthy, observe: (sessionID: string, call: CallView) => (failing ? Promise.reject(new Error("disk I/O error")) : healthy.observe(sessionID, call)) };
+    const shape = (n: number) => shapeContext({ sessionID: "s", calls: calls.slice(0, n), unseen: new Set([calls[n - 1]!.callID]), config: cfg, store });
+    let n = 2;
+    let before = await shape(n);
+    while (!before.batched && n < calls.length) before = await shape(++n);
+    expect(before.batched).toBe(true);
+    failing = true;
+    let failed = await shape(++n);
+    while (failed.batchFailed === undefined && n < calls.length) failed = await shape(++n);
+    expect(failed.batchFailed).toContain("disk I/O error");
+    expect(failed.batched).toBe(false);
+    expect([...failed.renders]).toEqual([...before.renders]);
+    failing = false;
+    const after = await shape(n);
+    expect(after.batched).toBe(true);
+    expect(after.renders.size).toBeGreaterThan(before.renders.size);
+  });
+});
