@@ -1,7 +1,7 @@
 import type { Database } from "bun:sqlite";
 import { tool } from "@opencode-ai/plugin";
 import type { Logger } from "../log/logger.ts";
-import { DEFAULT_PAGE_LINES } from "./page.ts";
+import { DEFAULT_PAGE_LINES, LINE_PIECE_CHARS, MAX_PAGE_LINES } from "./page.ts";
 import { RECALL_PARTS, recall } from "./recall.ts";
 
 const DESCRIPTION = `Bring back an archived tool output or tool input. Older tool outputs in this conversation are shown as compact observations; each ends with a handle like recall({"id":"<call id>"}). Call recall with that id to get the original output, exactly as the tool produced it (long outputs come in pages: pass the offset the answer suggests). Bulky inputs of older calls (a written file's content, an edit's old and new strings, a patch) are shown as a short note ending with recall({"id":"<call id>","part":"input"}): that returns the elided text exactly as it was sent to the tool, paged the same way. Or search all archived outputs of this session with recall({"query":"words or identifiers"}).`;
@@ -23,9 +23,11 @@ export function createRecallTool(deps: { db: Database; log: Logger }) {
         .number()
         .int()
         .min(1)
-        .max(DEFAULT_PAGE_LINES * 5)
+        .max(MAX_PAGE_LINES)
         .optional()
-        .describe(`lines to return (default ${DEFAULT_PAGE_LINES}; pages are also capped at 40 KB)`),
+        .describe(
+          `lines to return (default ${DEFAULT_PAGE_LINES}, at most ${MAX_PAGE_LINES}; pages are also capped at 40 KB, and a line over ${LINE_PIECE_CHARS} characters counts as several)`,
+        ),
     },
     async execute(args, context) {
       try {

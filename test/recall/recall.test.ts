@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { tool as pluginTool } from "@opencode-ai/plugin";
 import { openArchive } from "../../src/archive/open.ts";
 import { archiveToolCall } from "../../src/archive/tool-calls.ts";
-import { MAX_PAGE_BYTES, pageLines } from "../../src/recall/page.ts";
+import { LINE_PIECE_CHARS, MAX_PAGE_BYTES, MAX_PAGE_LINES, pageLines } from "../../src/recall/page.ts";
 import { RecallErrors, recall } from "../../src/recall/recall.ts";
 import { createRecallTool } from "../../src/recall/tool.ts";
 
@@ -45,7 +45,7 @@ describe("recall by id", () => {
     expect(recall(db, "s", {})).toBe(RecallErrors.neither);
     expect(recall(db, "s", { query: "   " })).toBe(RecallErrors.neither);
     expect(recall(db, "s", { id: "toolu_big", query: "x" })).toBe(RecallErrors.both);
-    expect(recall(db, "s", { id: "toolu_small", offset: 50 })).toBe(RecallErrors.offsetPastEnd("toolu_small", 2));
+    expect(recall(db, "s", { id: "toolu_small", offset: 50 })).toBe(RecallErrors.offsetPastEnd("toolu_small", 1));
   });
 });
 
@@ -175,5 +175,28 @@ describe("recall of an input", () => {
     expect(args.safeParse({ id: "toolu_write", part: "output" }).success).toBe(true);
     expect(args.safeParse({ id: "toolu_write", part: "inputs" }).success).toBe(false);
     expect(tool.description).toContain('recall({"id":"<call id>","part":"input"})');
+  });
+
+  test("a trailing newline ends the last line: no empty page after it", () => {
+    expect(pageLines("a\nb\n", 0, 1)).toEqual({ text: "a\n", firstLine: 1, lastLine: 1, totalLines: 2, nextOffset: 1 });
+    expect(pageLines("a\nb\n", 1, 1)).toEqual({ text: "b\n", firstLine: 2, lastLine: 2, totalLines: 2, nextOffset: undefined });
+  });
+
+  test("a line longer than a page comes in pieces that join back to it exactly", () => {
+    const text = `head\n${"x".repeat(LINE_PIECE_CHARS * 9 + 123)}\ntail`;
+    let rebuilt = "";
+    let offset: number | undefined = 0;
+    for (let pages = 0; offset !== undefined && pages < 50; pages++) {
+      const page = pageLines(text, offset, 1_000);
+      expect(Buffer.byteLength(page.text)).toBeLessThanOrEqual(MAX_PAGE_BYTES);
+      rebuilt += page.text;
+      offset = page.nextOffset;
+    }
+    expect(rebuilt).toBe(text);
+  });
+
+  test("never returns more lines than opencode lets through", () => {
+    const text = Array.from({ length: 5_000 }, (_, i) => String(i)).join("\n");
+    expect(pageLines(text, 0, 5_000).lastLine).toBe(MAX_PAGE_LINES);
   });
 });
