@@ -104,16 +104,15 @@ export function setTokenCount(db: Database, row: number, tokens: number): void {
   db.query("UPDATE tool_calls SET tokens = ? WHERE id = ?").run(tokens, row);
 }
 
-/** The call in this session; tool call ids are globally unique, so other sessions (subagents) are a fallback. */
+/**
+ * The call archived for this session. The archive is shared by every project, so an id never reaches into
+ * another session: a subagent recalls its own calls in its own session, whose id its tools receive.
+ */
 export function findToolCall(db: Database, sessionID: string, callID: string): StoredCall | undefined {
-  const own = db
+  const row = db
     .query<CallRow, [string, string]>("SELECT * FROM tool_calls WHERE session_id = ? AND call_id = ?")
     .get(sessionID, callID);
-  if (own) return fromRow(own);
-  const any = db
-    .query<CallRow, [string]>("SELECT * FROM tool_calls WHERE call_id = ? ORDER BY id DESC LIMIT 1")
-    .get(callID);
-  return any ? fromRow(any) : undefined;
+  return row ? fromRow(row) : undefined;
 }
 
 export interface SearchHit {

@@ -2,6 +2,7 @@ import type { Database } from "bun:sqlite";
 import { resolveFullOutput } from "../archive/full-output.ts";
 import type { IdleWork } from "../archive/idle-work.ts";
 import { archiveToolCall } from "../archive/tool-calls.ts";
+import { RECALL_TOOL } from "../compress/handle.ts";
 import { estimateTokens } from "../tokens/count.ts";
 
 export interface ToolAfterInput {
@@ -31,7 +32,8 @@ export function createToolAfterHook(deps: {
   toolOutputDir?: string;
 }) {
   return async (input: ToolAfterInput, output: ToolAfterOutput): Promise<void> => {
-    if (typeof output.output !== "string") return;
+    // recall's answers are copies of the archive: archiving them would only duplicate search hits.
+    if (typeof output.output !== "string" || input.tool === RECALL_TOOL) return;
     const full = await resolveFullOutput(output.output, output.metadata, deps.toolOutputDir);
     const call = {
       sessionID: input.sessionID,

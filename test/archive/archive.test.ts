@@ -70,11 +70,11 @@ describe("tool calls", () => {
     expect(findToolCall(db, "ses_1", "toolu_1")?.output).toBe("newer full text");
   });
 
-  test("finds a call from another session (a subagent's) by its globally unique id", () => {
+  test("an id never reaches another session's archived output", () => {
     const db = openArchive(":memory:");
-    archiveToolCall(db, call({ sessionID: "ses_child" }), "replace");
-    expect(findToolCall(db, "ses_parent", "toolu_1")?.sessionID).toBe("ses_child");
-    expect(findToolCall(db, "ses_parent", "toolu_missing")).toBeUndefined();
+    archiveToolCall(db, call({ sessionID: "ses_other_project" }), "replace");
+    expect(findToolCall(db, "ses_mine", "toolu_1")).toBeUndefined();
+    expect(findToolCall(db, "ses_other_project", "toolu_1")?.output).toContain("frobnicate");
   });
 
   test("full-text search ranks this session's matches and ignores other sessions", () => {

@@ -211,3 +211,13 @@ describe("unreadToolParts", () => {
     expect([...unreadToolParts(messages)]).toEqual(["a"]);
   });
 });
+
+test("recall's own answers are not archived again", async () => {
+  using dir = tmpdir();
+  const { hooks } = await hooksFor(dir.path);
+  await hooks["tool.execute.after"]!({ tool: "recall", sessionID: "ses_r", callID: "toolu_r", args: { id: "toolu_x" } }, { title: "", output: "[recall toolu_x: ...]\nsecret copy", metadata: {} });
+  await hooks["tool.execute.after"]!({ tool: "bash", sessionID: "ses_r", callID: "toolu_b", args: { command: "ls" } }, { title: "", output: "a\nb", metadata: {} });
+  const db = openArchive(join(dir.path, "a.db"));
+  expect(findToolCall(db, "ses_r", "toolu_r")).toBeUndefined();
+  expect(findToolCall(db, "ses_r", "toolu_b")?.output).toBe("a\nb");
+});
