@@ -15,20 +15,35 @@ import type { ReplayPlan } from "./requests.ts";
 export class RecallProbe {
   private readonly db: Database = openArchive(":memory:");
 
-  /** How many of the session's references a recall search gives back: a listed call holds their text. */
+  /**
+   * How many of the session's references a recall search gives back: a listed call holds their text. Each
+   * is searched in the archive as it stood when the agent used it (the calls completed before that step).
+   */
   countRecallable(plan: ReplayPlan, references: readonly Reference[]): number {
     const sessionID = plan.session.id;
-    this.db.transaction(() => {
-      for (const call of plan.calls) {
-        if (call.error) continue;
-        archiveToolCall(
-          this.db,
-          { sessionID, callID: call.callID, tool: call.tool, input: call.input, output: call.output, tokens: call.tokens },
-          "replace",
-        );
-      }
-    })();
-    return references.filter((ref) => this.listedCalls(sessionID, ref.fact).some((id) => this.holds(sessionID, id, ref.fact))).length;
+    const requests = [...plan.requests].sort((a, b) => a.step - b.step);
+    // By call, not id: some replayed trajectories reuse an id, and the later call then replaces the row.
+    const archived = new Set<object>();
+    let next = 0;
+    let found = 0;
+    for (const ref of [...references].sort((a, b) => a.useStep - b.useStep)) {
+      // Everything completed by then, compacted away from the context or not: the plugin archived it all.
+      this.db.transaction(() => {
+        for (; next < requests.length && requests[next]!.step <= ref.useStep; next++) {
+          for (const call of requests[next]!.calls) {
+            if (call.error || archived.has(call)) continue;
+            archived.add(call);
+            archiveToolCall(
+              this.db,
+              { sessionID, callID: call.callID, tool: call.tool, input: call.input, output: call.output, tokens: call.tokens },
+              "replace",
+            );
+          }
+        }
+      })();
+      if (this.listedCalls(sessionID, ref.fact).some((id) => this.holds(sessionID, id, ref.fact))) found++;
+    }
+    return found;
   }
 
   /** The call ids a recall search answer lists, in its order. */

@@ -168,6 +168,32 @@ describe("bench.RecallProbe", () => {
     }
   });
 
+  test("only what was archived by the time of use counts: a fact a failed call held is not found in a later output", () => {
+    const later: Session = {
+      ...session,
+      id: "later",
+      turns: [
+        {
+          user: "hello",
+          steps: [
+            { text: "", calls: [{ callID: "c1", tool: "read", input: {}, output: C1_OUTPUT, error: true }] },
+            { text: "", calls: [{ callID: "c2", tool: "read", input: {}, output: "nothing to see" }] },
+            { text: "fixed divide_safely", calls: [{ callID: "c3", tool: "read", input: {}, output: `again divide_safely ${"z".repeat(80)}` }] },
+            { text: "done", calls: [] },
+          ],
+        },
+      ],
+    };
+    const references = findReferences(later);
+    expect(references.map((r) => [r.fact, r.useStep])).toContainEqual(["divide_safely", 2]);
+    const probe = new RecallProbe();
+    try {
+      expect(probe.countRecallable(planRequests(later, chars()), references.filter((r) => r.fact === "divide_safely"))).toBe(0);
+    } finally {
+      probe.close();
+    }
+  });
+
   test("a failed call is not archived, so a fact only it held cannot be recalled", () => {
     const failed: Session = {
       ...session,
