@@ -1,7 +1,7 @@
 import { commonPrefixTokens, type RequestCost, type SentSegment } from "./cache-model.ts";
 import type { Reference } from "./facts.ts";
 import type { Policy } from "./policies/index.ts";
-import type { ReplayPlan, ReplayRequest, TokenCache } from "./requests.ts";
+import { inputText, type ReplayPlan, type ReplayRequest, type Segment, type TokenCache } from "./requests.ts";
 
 /** One policy over one session: each request's tokens and cache read, fact retention, compute time. */
 export interface PolicyReplay {
@@ -42,6 +42,12 @@ class RenderKeys {
   }
 }
 
+/** The text a segment carries when nothing replaces it (for a call's input or output). */
+function rawText(segment: Segment): string | undefined {
+  if (segment.call === undefined) return undefined;
+  return segment.kind === "output" ? segment.call.output : segment.kind === "input" ? inputText(segment.call) : undefined;
+}
+
 export async function replayPolicy(input: {
   readonly plan: ReplayPlan;
   readonly references: readonly Reference[];
@@ -71,7 +77,9 @@ export async function replayPolicy(input: {
       const segment = request.segments[i]!;
       const rendered = segment.kind === "input" ? inputs : segment.kind === "output" ? renders : undefined;
       const render = segment.call === undefined ? undefined : rendered?.get(segment.call.callID);
-      const piece = render === undefined ? segment : (({ id, tokens }) => ({ key: `${segment.key}#${id}`, tokens }))(keys.of(render));
+      // A render identical to what it replaces is the same bytes on the wire: the same segment, no cache break.
+      const unchanged = render === undefined || render === rawText(segment);
+      const piece = unchanged ? segment : (({ id, tokens }) => ({ key: `${segment.key}#${id}`, tokens }))(keys.of(render));
       sent.push({ key: piece.key, tokens: piece.tokens });
       tokens += piece.tokens;
       if (segment.kind === "output") toolOutput += piece.tokens;

@@ -86,6 +86,14 @@ describe("bench.replay", () => {
     expect(totals.retention).toBe(0);
   });
 
+  test("a render identical to the raw output is the same bytes: no cache break, same cost as none", async () => {
+    const same = await replay({ shape: async () => ({ outputs: new Map([["c1", C1_OUTPUT]]) }) });
+    const raw = await replay(none.create({ config: defaultPolicyConfig() }));
+    const sameTotals = policyTotals({ ...same.run, recalled: null });
+    expect(sameTotals.cacheBreaks).toBe(0);
+    expect(sameTotals.costUSD).toBe(policyTotals({ ...raw.run, recalled: null }).costUSD);
+  });
+
   test("an observation that keeps the fact keeps the reference in context", async () => {
     const { run } = await replay({ shape: async () => ({ outputs: new Map([["c1", "read: divide_safely"]]) }) });
     expect(run.retained).toBe(1);
