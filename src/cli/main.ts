@@ -1,6 +1,7 @@
 #!/usr/bin/env bun
 import { benchCommand } from "./bench.ts";
 import { type Command, type CommandIO, processIO, UsageError } from "./io.ts";
+import { forgetCommand } from "./forget.ts";
 import { optionsCommand } from "./options.ts";
 import { statsCommand } from "./stats.ts";
 
@@ -8,6 +9,7 @@ const COMMANDS: Readonly<Record<string, Command>> = {
   bench: benchCommand,
   options: optionsCommand,
   stats: statsCommand,
+  forget: forgetCommand,
 };
 
 function usage(): string {
