@@ -1,22 +1,11 @@
-import { type RequestCost, totalsOf } from "./cache-model.ts";
+import { type CostTotals, type RequestCost, totalsOf } from "./cache-model.ts";
 import type { PolicyName } from "./policies/index.ts";
 
-/** One policy's numbers, for one session or summed over all (see `sumTotals`). */
-export interface PolicyTotals {
-  readonly requests: number;
-  /** Input tokens summed over all requests. */
-  readonly inputTokens: number;
-  /** Of those, read from the prompt cache. */
-  readonly cachedTokens: number;
-  /** The largest request (over several sessions: the largest of all, as in docs/field.md). */
-  readonly peakTokens: number;
-  /** Tool-output tokens (raw or as rendered) summed over all requests. */
-  readonly toolOutputTokens: number;
-  /** With the prompt cache: cached input at 0.1x, the rest written at 1.25x. */
-  readonly costUSD: number;
-  /** Every input token at 1x: a cold cache, or a provider without one. */
-  readonly costNoCacheUSD: number;
-  readonly cacheBreaks: number;
+/**
+ * One policy's numbers, for one session or summed over all (see `sumTotals`): the cache model's totals
+ * (the largest request, over several sessions, is the largest of all, as in docs/field.md) plus facts.
+ */
+export interface PolicyTotals extends CostTotals {
   /** Later references still in context when used, as a share (null when there were none). */
   readonly retention: number | null;
   /** Later references a recall search gives back: a listed call holds their text (null for policies without recall). */

@@ -1,9 +1,8 @@
-import { existsSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { z } from "zod";
 import { forgetSession } from "../archive/forget.ts";
-import { ArchiveError, defaultArchivePath, openArchive } from "../archive/open.ts";
-import { type Command, UsageError } from "./io.ts";
+import { defaultArchivePath, openArchive } from "../archive/open.ts";
+import { type Command, openExistingArchive, UsageError } from "./io.ts";
 
 const USAGE = `usage: endless forget --session ID [--archive FILE]
 
@@ -35,14 +34,7 @@ export const forgetCommand: Command = {
     }
     const parsed = ForgetArgs.safeParse({ session: values.session, archive: values.archive ?? defaultArchivePath() });
     if (!parsed.success) throw new UsageError(parsed.error.issues.map((i) => i.message).join("; "));
-    if (!existsSync(parsed.data.archive)) throw new UsageError(`no archive at ${parsed.data.archive}: pass --archive if you set archivePath`);
-    let db;
-    try {
-      db = openArchive(parsed.data.archive);
-    } catch (error) {
-      if (error instanceof ArchiveError) throw new UsageError(error.message);
-      throw error;
-    }
+    const db = openExistingArchive(parsed.data.archive, openArchive);
     const { toolCalls } = forgetSession(db, parsed.data.session);
     db.close();
     io.out(toolCalls === 0 ? `nothing archived for ${parsed.data.session}` : `forgot ${toolCalls} tool calls of ${parsed.data.session}`);

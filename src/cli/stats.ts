@@ -1,9 +1,8 @@
-import { existsSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { z } from "zod";
-import { ArchiveError, defaultArchivePath, openArchiveReadOnly } from "../archive/open.ts";
+import { defaultArchivePath, openArchiveReadOnly } from "../archive/open.ts";
 import { type SessionStats, sessionStats } from "../stats/session-stats.ts";
-import { type Command, UsageError } from "./io.ts";
+import { type Command, openExistingArchive, UsageError } from "./io.ts";
 
 const USAGE = `usage: endless stats [--archive FILE] [--session ID] [--json]
 
@@ -49,16 +48,7 @@ export const statsCommand: Command = {
     }
     const parsed = StatsArgs.safeParse({ ...values, archive: values.archive ?? defaultArchivePath() });
     if (!parsed.success) throw new UsageError(parsed.error.issues.map((i) => `--${i.path.join(".")}: ${i.message}`).join("; "));
-    if (!existsSync(parsed.data.archive)) {
-      throw new UsageError(`no archive at ${parsed.data.archive}: the plugin creates it at the first tool call; pass --archive if you set archivePath`);
-    }
-    let db;
-    try {
-      db = openArchiveReadOnly(parsed.data.archive);
-    } catch (error) {
-      if (error instanceof ArchiveError) throw new UsageError(error.message);
-      throw error;
-    }
+    const db = openExistingArchive(parsed.data.archive, openArchiveReadOnly);
     const stats = sessionStats(db, parsed.data.session);
     db.close();
     if (parsed.data.json) io.out(JSON.stringify(stats, null, 2));
