@@ -198,10 +198,11 @@ export function searchToolCalls(
   db: Database,
   input: { sessionID: string; query: string; limit: number },
 ): SearchHit[] {
+  if (input.query.trim() === "" || input.limit <= 0) return [];
+  // A query without words (`=>`, `!=`) can still be found as written; only the word search needs words.
   const match = toFtsQuery(input.query);
-  if (match === undefined || input.limit <= 0) return [];
   indexPendingOutputs(db);
-  const words = ftsRows(db, input.sessionID, match, input.limit * FTS_POOL);
+  const words = match === undefined ? [] : ftsRows(db, input.sessionID, match, input.limit * FTS_POOL);
   const text = input.query.trim();
   const exact = exactRows(db, input.sessionID, text);
   const exactIds = new Set(exact.map((r) => r.id));

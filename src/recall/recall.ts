@@ -1,5 +1,5 @@
 import type { Database } from "bun:sqlite";
-import { searchToolCalls, toFtsQuery } from "../archive/tool-calls.ts";
+import { searchToolCalls } from "../archive/tool-calls.ts";
 import { findToolCall } from "../archive/tool-calls.ts";
 import { RECALL_TOOL } from "../compress/handle.ts";
 import { elideInput } from "../compress/input.ts";
@@ -27,8 +27,6 @@ export const RecallErrors = {
   partWithoutId: `${RECALL_TOOL}: "part" goes with "id" (e.g. ${RECALL_TOOL}({"id":"toolu_...","part":"input"})); a search with "query" covers archived outputs only.`,
   unknownId: (id: string) =>
     `${RECALL_TOOL}: no archived output has the id "${id}". Use the id exactly as an observation's handle shows it, or search with ${RECALL_TOOL}({"query":"words from the output"}).`,
-  badQuery: (query: string) =>
-    `${RECALL_TOOL}: the query "${query}" has no searchable words (letters, digits or _). Give words or identifiers from the output you want.`,
   noHits: (query: string) =>
     `${RECALL_TOOL}: nothing in this session's archive matches "${query}". Try fewer or other words; every word must occur.`,
   offsetPastEnd: (id: string, total: number) =>
@@ -70,7 +68,6 @@ function recallById(db: Database, sessionID: string, args: RecallArgs & { id: st
 }
 
 function recallByQuery(db: Database, sessionID: string, query: string): string {
-  if (toFtsQuery(query) === undefined) return RecallErrors.badQuery(query);
   const hits = searchToolCalls(db, { sessionID, query, limit: SEARCH_LIMIT });
   if (hits.length === 0) return RecallErrors.noHits(query);
   const lines = hits.map((h, i) => `${i + 1}. ${h.callID} (${h.tool}): ${h.snippet.replace(/\s+/g, " ")}`);

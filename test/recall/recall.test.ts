@@ -56,9 +56,13 @@ describe("recall by query", () => {
     expect(text).toContain("»value2999«");
   });
 
+  test("finds a query without words as written", () => {
+    expect(recall(archive(), "s", { query: ");" })).toContain("toolu_big (read)");
+  });
+
   test("says so when nothing matches or the query has no words", () => {
     expect(recall(archive(), "s", { query: "zebra" })).toBe(RecallErrors.noHits("zebra"));
-    expect(recall(archive(), "s", { query: "!!!" })).toBe(RecallErrors.badQuery("!!!"));
+    expect(recall(archive(), "s", { query: "!!!" })).toBe(RecallErrors.noHits("!!!"));
   });
 });
 
