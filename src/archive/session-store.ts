@@ -7,11 +7,13 @@ import { findObservation, saveObservation } from "./observations.ts";
 import { archiveToolCall, findToolCall } from "./tool-calls.ts";
 
 /**
- * The plugin's SessionStore: frontier state and observations in the SQLite archive, with the frontier cached
- * in memory so a request between two batches costs no query.
+ * The plugin's SessionStore: frontier state and observations in the SQLite archive, both also kept in
+ * memory: a request between two batches costs no query, and a batch late in a long session does not
+ * read every compressed call's whole output again (observations are fixed per compressor version).
  */
 export function createArchiveStore(db: Database): SessionStore {
   const frontiers = new Map<string, FrontierState>();
+  const observations = new Map<string, string>();
   return {
     async load(sessionID) {
       const cached = frontiers.get(sessionID);
@@ -25,18 +27,28 @@ export function createArchiveStore(db: Database): SessionStore {
       frontiers.set(sessionID, state);
     },
     async observe(sessionID, call: CallView) {
-      const stored = findToolCall(db, sessionID, call.callID);
-      if (stored) {
-        const known = findObservation(db, stored.row, COMPRESSOR_VERSION);
-        if (known !== undefined) return known;
-      } else {
-        // Never compress what is not archived: a call made before the plugin was on is archived now.
-        archiveToolCall(db, { ...call, sessionID }, "keep");
-      }
-      const row = stored?.row ?? findToolCall(db, sessionID, call.callID)!.row;
-      const observation = await compress({ ...call, output: stored?.output ?? call.output });
-      saveObservation(db, row, observation, countTokens(observation.text));
-      return observation.text;
+      const key = `${sessionID}\u0000${call.callID}`;
+      const remembered = observations.get(key);
+      if (remembered !== undefined) return remembered;
+      const text = await observeArchived(db, sessionID, call);
+      observations.set(key, text);
+      return text;
     },
   };
+}
+
+/** The call's observation from the archive, made (and archived, with the call if need be) when missing. */
+async function observeArchived(db: Database, sessionID: string, call: CallView): Promise<string> {
+  const stored = findToolCall(db, sessionID, call.callID);
+  if (stored) {
+    const known = findObservation(db, stored.row, COMPRESSOR_VERSION);
+    if (known !== undefined) return known;
+  } else {
+    // Never compress what is not archived: a call made before the plugin was on is archived now.
+    archiveToolCall(db, { ...call, sessionID }, "keep");
+  }
+  const row = stored?.row ?? findToolCall(db, sessionID, call.callID)!.row;
+  const observation = await compress({ ...call, output: stored?.output ?? call.output });
+  saveObservation(db, row, observation, countTokens(observation.text));
+  return observation.text;
 }
