@@ -110,12 +110,15 @@ function parseRead(output: string, inputPath: string | undefined): ReadView | un
   return numbers.length === 0 ? undefined : { path, numbers, texts, notes, trailer: content.after };
 }
 
-/** The outline, or why there is none; a parser that fails to load must not cost the whole observation. */
+/**
+ * The outline, or why there is none; a parser that fails to load must not cost the whole observation.
+ * The wording is fixed (no error text), so the cached observation does not depend on how it failed.
+ */
 async function safeOutline(path: string, source: string): Promise<Outline> {
   try {
     return await outlineOf(languageOf(path), source);
-  } catch (error) {
-    return { source: `none (parser failed: ${error instanceof Error ? error.message : String(error)})`, entries: [] };
+  } catch {
+    return { source: "none (parser unavailable)", entries: [] };
   }
 }
 
