@@ -1,6 +1,6 @@
 import type { Database } from "bun:sqlite";
 import { COMPRESSOR_VERSION, compress } from "../compress/index.ts";
-import type { CallView, FrontierState, SessionStore } from "../context/engine.ts";
+import { type CallView, type FrontierState, rememberObservations, type SessionStore } from "../context/engine.ts";
 import { countTokens } from "../tokens/count.ts";
 import { loadFrontier, saveFrontier } from "./frontier.ts";
 import { findObservation, saveObservation } from "./observations.ts";
@@ -13,7 +13,6 @@ import { archiveToolCall, findToolCall } from "./tool-calls.ts";
  */
 export function createArchiveStore(db: Database): SessionStore {
   const frontiers = new Map<string, FrontierState>();
-  const observations = new Map<string, string>();
   return {
     async load(sessionID) {
       const cached = frontiers.get(sessionID);
@@ -26,14 +25,7 @@ export function createArchiveStore(db: Database): SessionStore {
       saveFrontier(db, sessionID, state);
       frontiers.set(sessionID, state);
     },
-    async observe(sessionID, call: CallView) {
-      const key = `${sessionID}\u0000${call.callID}`;
-      const remembered = observations.get(key);
-      if (remembered !== undefined) return remembered;
-      const text = await observeArchived(db, sessionID, call);
-      observations.set(key, text);
-      return text;
-    },
+    observe: rememberObservations((sessionID, call) => observeArchived(db, sessionID, call)),
   };
 }
 

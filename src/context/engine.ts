@@ -37,6 +37,22 @@ export interface SessionStore {
   observe(sessionID: string, call: CallView): Promise<string>;
 }
 
+/**
+ * A store's `observe`: each call's observation is made once per session and call, then answered from
+ * memory (observations are fixed per compressor version, so a batch never makes one twice).
+ */
+export function rememberObservations(make: (sessionID: string, call: CallView) => Promise<string>): SessionStore["observe"] {
+  const made = new Map<string, string>();
+  return async (sessionID, call) => {
+    const key = `${sessionID}\u0000${call.callID}`;
+    const known = made.get(key);
+    if (known !== undefined) return known;
+    const text = await make(sessionID, call);
+    made.set(key, text);
+    return text;
+  };
+}
+
 export interface ShapeInput {
   readonly sessionID: string;
   /** The completed tool calls visible in the request, oldest first. */
