@@ -2,7 +2,7 @@ import type { Database } from "bun:sqlite";
 import type { CallView, SessionStore } from "../context/engine.ts";
 import type { Logger } from "../log/logger.ts";
 import { countTokens } from "../tokens/count.ts";
-import { findToolCall, indexPendingOutputs, setTokenCount } from "./tool-calls.ts";
+import { indexPendingOutputs, setTokenCount } from "./tool-calls.ts";
 
 /**
  * How long after the last tool output the archive's deferred work runs. Tool calls of one step arrive
@@ -28,8 +28,7 @@ export function createIdleWork(deps: { db: Database; store: SessionStore; log: L
   let timer: ReturnType<typeof setTimeout> | undefined;
 
   const runOne = async ({ sessionID, call }: { sessionID: string; call: CallView }) => {
-    const row = findToolCall(deps.db, sessionID, call.callID)?.row;
-    if (row !== undefined) setTokenCount(deps.db, row, countTokens(call.output));
+    setTokenCount(deps.db, sessionID, call.callID, countTokens(call.output));
     await deps.store.observe(sessionID, call);
   };
 

@@ -100,8 +100,8 @@ export function indexPendingOutputs(db: Database): number {
   })();
 }
 
-export function setTokenCount(db: Database, row: number, tokens: number): void {
-  db.query("UPDATE tool_calls SET tokens = ? WHERE id = ?").run(tokens, row);
+export function setTokenCount(db: Database, sessionID: string, callID: string, tokens: number): void {
+  db.query("UPDATE tool_calls SET tokens = ? WHERE session_id = ? AND call_id = ?").run(tokens, sessionID, callID);
 }
 
 /**
