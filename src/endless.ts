@@ -2,7 +2,6 @@ import type { Hooks, PluginInput } from "@opencode-ai/plugin";
 import { defaultArchivePath, openArchive } from "./archive/open.ts";
 import { createIdleWork } from "./archive/idle-work.ts";
 import { createArchiveStore } from "./archive/session-store.ts";
-import { warmCompressors } from "./compress/index.ts";
 import { loadOptions } from "./config/load.ts";
 import { policyOf } from "./config/schema.ts";
 import { createMessagesTransformHook } from "./hooks/messages-transform.ts";
@@ -36,8 +35,6 @@ export async function createEndlessHooks(
   }
   const store = createArchiveStore(db);
   const idle = createIdleWork({ db, store, log });
-  // Not awaited: grammars load while the session starts, so the first outline does not wait for them.
-  warmCompressors().catch((error: unknown) => log("warn", `preloading parsers failed; they load on first use: ${String(error)}`));
   return {
     dispose: () => idle.flush(),
     "tool.execute.after": guard("tool.execute.after", log, createToolAfterHook({ db, idle })),
