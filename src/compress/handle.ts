@@ -7,7 +7,7 @@ export interface Omitted {
 
 export const RECALL_TOOL = "recall";
 
-const lineCount = (text: string): number => (text.length === 0 ? 0 : text.split("\n").length);
+export const lineCount = (text: string): number => (text.length === 0 ? 0 : text.split("\n").length);
 
 /** Lines of `original` that `kept` does not carry. */
 export function omittedBetween(original: string, kept: string): Omitted {

@@ -1,4 +1,5 @@
-import { RECALL_TOOL } from "./handle.ts";
+import { isRecord } from "../json/record.ts";
+import { lineCount, RECALL_TOOL } from "./handle.ts";
 
 /**
  * Stand-ins for the bulky text an older tool call carried in its input: a written file's content, an
@@ -50,10 +51,6 @@ export interface ElidedInput {
   readonly fields: readonly ElidedField[];
 }
 
-const isRecord = (value: unknown): value is Record<string, unknown> =>
-  typeof value === "object" && value !== null && !Array.isArray(value);
-
-const lineCount = (text: string): number => (text.length === 0 ? 0 : text.split("\n").length);
 
 const clip = (line: string): string => (line.length > PREVIEW_WIDTH ? `${line.slice(0, PREVIEW_WIDTH)}…` : line);
 

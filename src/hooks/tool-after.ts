@@ -3,6 +3,7 @@ import { resolveFullOutput } from "../archive/full-output.ts";
 import type { IdleWork } from "../archive/idle-work.ts";
 import { archiveToolCall } from "../archive/tool-calls.ts";
 import { RECALL_TOOL } from "../compress/handle.ts";
+import { asRecord } from "../json/record.ts";
 import { estimateTokens } from "../tokens/count.ts";
 
 export interface ToolAfterInput {
@@ -16,9 +17,6 @@ export interface ToolAfterOutput {
   output: string;
   metadata: unknown;
 }
-
-const asRecord = (value: unknown): Record<string, unknown> =>
-  value !== null && typeof value === "object" ? (value as Record<string, unknown>) : {};
 
 /**
  * `tool.execute.after`: archives the whole output the moment it arrives and leaves `output` untouched, so

@@ -8,6 +8,7 @@
  *
  * @module
  */
+import { asRecord, isRecord, type JsonRecord } from "../json/record.ts";
 
 export type SessionSource = "opencode" | "claude-code" | "swe-agent" | "openhands";
 
@@ -67,14 +68,10 @@ export class SessionFormatError extends Error {
   override readonly name = "SessionFormatError";
 }
 
-export type JsonRecord = Record<string, unknown>;
-
-export const isRecord = (value: unknown): value is JsonRecord =>
-  typeof value === "object" && value !== null && !Array.isArray(value);
+export { asRecord, isRecord, type JsonRecord };
 
 export const asString = (value: unknown): string => (typeof value === "string" ? value : "");
 
-export const asRecord = (value: unknown): JsonRecord => (isRecord(value) ? value : {});
 
 /** Tool arguments that arrive as a JSON string (OpenAI style) or an object; anything else is kept as text. */
 export function parseArguments(value: unknown): JsonRecord {
