@@ -10,7 +10,7 @@
  * mirrors that mapping for the tests).
  */
 import { MIN_COMPACT_TRIGGER, type ContextManagementOptions, type ContextManagementOverride, type ContextManagementSettings } from "./schema.ts";
-import { defaultPolicyConfig } from "../config/schema.ts";
+import { defaultPolicyConfig, type PolicyConfig } from "../config/schema.ts";
 
 /** npm packages whose models speak the Anthropic Messages API through `@ai-sdk/anthropic`'s model class. */
 export const ANTHROPIC_SDK_PACKAGES: readonly string[] = ["@ai-sdk/anthropic", "@ai-sdk/google-vertex/anthropic"];
@@ -63,17 +63,12 @@ export interface ProviderContextManagement {
 // ---------------------------------------------------------------------------------------------------
 // Inputs
 
-/** The plugin's own compression policy, which server-side clearing must not undo. */
-export interface CompressionPolicy {
-  /** Newest compressible outputs the plugin always sends raw. */
-  keepLast: number;
-  /** Tools whose outputs the plugin never compresses. */
-  excludeTools: readonly string[];
-  /** Per-tool overrides; `compress: false` is like `excludeTools`. */
-  tools?: Readonly<Record<string, { compress?: boolean }>>;
-}
+/**
+ * The part of the plugin's own compression policy that server-side clearing must not undo: its newest
+ * raw outputs (`keepLast`) and the tools it never compresses (`excludeTools`, or `tools.<name>.compress`).
+ */
+export type CompressionPolicy = Pick<PolicyConfig, "keepLast" | "excludeTools"> & Partial<Pick<PolicyConfig, "tools">>;
 
-/** The plugin's defaults (see src/config/schema.ts), for callers that have no policy at hand. */
 /** The plugin's own defaults, from the one option schema. */
 export const DEFAULT_COMPRESSION_POLICY: CompressionPolicy = defaultPolicyConfig();
 
