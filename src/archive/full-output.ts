@@ -3,10 +3,10 @@ import { homedir } from "node:os";
 import { join, sep } from "node:path";
 
 /** A saved output larger than this is not loaded into the archive (opencode keeps the file itself). */
-export const MAX_FULL_OUTPUT_BYTES = 64 * 1024 * 1024;
+const MAX_FULL_OUTPUT_BYTES = 64 * 1024 * 1024;
 
 /** Where opencode 1.18 writes the whole text of a tool output it cut short (and keeps it for 7 days). */
-export function opencodeToolOutputDir(env: Record<string, string | undefined> = process.env): string {
+function opencodeToolOutputDir(env: Record<string, string | undefined> = process.env): string {
   return join(env.XDG_DATA_HOME || join(homedir(), ".local", "share"), "opencode", "tool-output");
 }
 

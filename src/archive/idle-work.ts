@@ -9,7 +9,7 @@ import { indexPendingOutputs, setTokenCount } from "./tool-calls.ts";
  * together and the model's next reply then streams for seconds: the work lands in that idle time, not
  * between a tool finishing and opencode sending the result on.
  */
-export const IDLE_DELAY_MS = 200;
+const IDLE_DELAY_MS = 200;
 
 export interface IdleWork {
   /** Queues the exact token count and the observation of an archived call. */

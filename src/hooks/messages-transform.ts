@@ -38,7 +38,7 @@ export function unreadToolParts(messages: WithMessages["messages"]): Set<string>
 }
 
 /** The transform gets no session id: every message carries it. */
-export function sessionOf(messages: WithMessages["messages"]): string | undefined {
+function sessionOf(messages: WithMessages["messages"]): string | undefined {
   return messages.find((m) => typeof m.info.sessionID === "string")?.info.sessionID;
 }
 
