@@ -14,9 +14,9 @@ import {
   type Script,
   startMockAnthropic,
   toolResultsOf,
-} from "./mock-anthropic.ts";
-import { createOpencodeWorld, mockProviderConfig, type OpencodeWorld, type PluginSpec, type WorldOptions, workingTreePlugin } from "./opencode-runner.ts";
-import { betasOf, validateContextManagement } from "./anthropic-schema.ts";
+} from "../../src/harness/mock-anthropic.ts";
+import { createOpencodeWorld, mockProviderConfig, type OpencodeWorld, type PluginSpec, type WorldOptions, workingTreePlugin } from "../../src/harness/opencode-runner.ts";
+import { betasOf, validateContextManagement } from "../../src/harness/anthropic-schema.ts";
 
 const E2E_TIMEOUT_MS = 120_000;
 

@@ -10,7 +10,7 @@ import { createEndlessHooks } from "../../src/endless.ts";
 import { unreadToolParts } from "../../src/hooks/messages-transform.ts";
 import type { Level } from "../../src/log/logger.ts";
 import { rng } from "../fake/random-session.ts";
-import { assistantWithTools, type Msg, userText } from "../fake/opencode-messages.ts";
+import { assistantWithTools, type Msg, userText } from "../../src/harness/fake-messages.ts";
 import { tmpdir } from "../fake/tmp.ts";
 
 const client = { app: { log: async () => ({}) } } as never;

@@ -19,7 +19,7 @@ import {
 } from "../../src/provider/context-management.ts";
 import { betasFor, toWireEdits, type WireEdit } from "./wire.ts";
 import { ContextManagementOptions, type ContextManagementSettings, defaultContextManagementOptions } from "../../src/provider/schema.ts";
-import { validateContextManagement } from "../e2e/anthropic-schema.ts";
+import { validateContextManagement } from "../../src/harness/anthropic-schema.ts";
 
 // The wire shape this module documents must be one the SDK's types accept.
 type SdkEdit = NonNullable<Anthropic.Beta.Messages.BetaContextManagementConfig["edits"]>[number];

@@ -4,7 +4,7 @@
  * test/e2e/context-management.test.ts), so unit tests can check planned edits against the API schema.
  */
 import type { ContextManagementEdit, InputTokens, ToolUses } from "../../src/provider/context-management.ts";
-import { BETA_COMPACT, BETA_CONTEXT_MANAGEMENT } from "../e2e/anthropic-schema.ts";
+import { BETA_COMPACT, BETA_CONTEXT_MANAGEMENT } from "../../src/harness/anthropic-schema.ts";
 
 export type WireEdit =
   | { type: "clear_thinking_20251015"; keep?: "all" | { type: "thinking_turns"; value: number } }

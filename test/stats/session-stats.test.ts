@@ -4,7 +4,7 @@ import { openArchive } from "../../src/archive/open.ts";
 import { main } from "../../src/cli/main.ts";
 import { createEndlessHooks } from "../../src/endless.ts";
 import { sessionStats } from "../../src/stats/session-stats.ts";
-import { assistantWithTools, type Msg, userText } from "../fake/opencode-messages.ts";
+import { assistantWithTools, type Msg, userText } from "../../src/harness/fake-messages.ts";
 import { tmpdir } from "../fake/tmp.ts";
 
 const client = { app: { log: async () => ({}) } } as never;

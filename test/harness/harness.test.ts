@@ -15,8 +15,8 @@ import {
   toolResultsOf,
   type MockServer,
   type RecordedRequest,
-} from "./mock-anthropic.ts";
-import { createOpencodeWorld, type OpencodeWorld, type WorldOptions } from "./opencode-runner.ts";
+} from "../../src/harness/mock-anthropic.ts";
+import { createOpencodeWorld, type OpencodeWorld, type WorldOptions } from "../../src/harness/opencode-runner.ts";
 
 /** A safety net against a hung opencode, not a performance assertion. */
 const E2E_TIMEOUT_MS = 60_000;

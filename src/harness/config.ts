@@ -10,7 +10,7 @@ export type OpencodeConfig = Record<string, unknown>;
 export type PluginSpec = string | [string, Record<string, unknown>];
 
 /** `file://` URL of the plugin entry in this working tree (resolved from this file, not hard-coded). */
-export const WORKING_TREE_PLUGIN = new URL("../../../plugin/index.ts", import.meta.url).href;
+export const WORKING_TREE_PLUGIN = new URL("../../plugin/index.ts", import.meta.url).href;
 
 /** The working-tree plugin as a `plugins` entry, with options for its 2nd argument when given. */
 export function workingTreePlugin(options?: Record<string, unknown>): PluginSpec {

@@ -48,15 +48,15 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Message, Part, Session, ToolPart } from "@opencode-ai/sdk";
-import { buildConfig, type ConfigInput } from "./harness/config.ts";
-import { createWorldDirs, isolatedEnv, preseedConfigDir, type WorldDirs } from "./harness/isolation.ts";
-import { deadline, killGroup, logBanner, spawnGroup, type GroupProcess } from "./harness/process.ts";
-import { startServer, type OpencodeServer, type ServeOptions } from "./harness/server.ts";
+import { buildConfig, type ConfigInput } from "./config.ts";
+import { createWorldDirs, isolatedEnv, preseedConfigDir, type WorldDirs } from "./isolation.ts";
+import { deadline, killGroup, logBanner, spawnGroup, type GroupProcess } from "./process.ts";
+import { startServer, type OpencodeServer, type ServeOptions } from "./server.ts";
 
-export { buildConfig, mockProviderConfig, WORKING_TREE_PLUGIN, workingTreePlugin } from "./harness/config.ts";
-export type { ConfigInput, MockProviderOptions, OpencodeConfig, PluginSpec } from "./harness/config.ts";
-export type { OpencodeServer, PromptOptions, PromptResult, ServeOptions } from "./harness/server.ts";
-export type { WorldDirs } from "./harness/isolation.ts";
+export { buildConfig, mockProviderConfig, WORKING_TREE_PLUGIN, workingTreePlugin } from "./config.ts";
+export type { ConfigInput, MockProviderOptions, OpencodeConfig, PluginSpec } from "./config.ts";
+export type { OpencodeServer, PromptOptions, PromptResult, ServeOptions } from "./server.ts";
+export type { WorldDirs } from "./isolation.ts";
 
 const DEFAULT_BIN = fileURLToPath(new URL("../../node_modules/.bin/opencode", import.meta.url));
 const DEFAULT_RUN_TIMEOUT_MS = 60_000;

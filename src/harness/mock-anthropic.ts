@@ -19,7 +19,7 @@
  * const main = mock.requests.filter(isMainAgentRequest);
  * ```
  */
-import { countTokens } from "../../src/tokens/count.ts";
+import { countTokens } from "../tokens/count.ts";
 
 /** A tool call the scripted model makes. `id` defaults to a deterministic `toolu_…`/`call_…` id. */
 export interface ToolCall {

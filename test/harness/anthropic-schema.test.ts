@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { validateContextManagement } from "../e2e/anthropic-schema.ts";
+import { validateContextManagement } from "../../src/harness/anthropic-schema.ts";
 
 const CM = "context-management-2025-06-27";
 const BOTH = `${CM},compact-2026-01-12`;
