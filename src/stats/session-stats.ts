@@ -1,5 +1,5 @@
 import type { Database } from "bun:sqlite";
-import { type AppliedEditsStats, EMPTY_APPLIED_EDITS_STATS } from "../provider/applied-edits.ts";
+import { type AppliedEditsStats, EMPTY_APPLIED_EDITS_STATS } from "../anthropic/applied-edits.ts";
 import { countTokens } from "../tokens/count.ts";
 
 export interface SessionStats {

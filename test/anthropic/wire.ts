@@ -3,7 +3,7 @@
  * and the beta header values. Written from the wire as observed through real opencode (see
  * test/e2e/context-management.test.ts), so unit tests can check planned edits against the API schema.
  */
-import type { ContextManagementEdit, InputTokens, ToolUses } from "../../src/provider/context-management.ts";
+import type { ContextManagementEdit, InputTokens, ToolUses } from "../../src/anthropic/context-management.ts";
 import { BETA_COMPACT, BETA_CONTEXT_MANAGEMENT } from "../../src/harness/anthropic-schema.ts";
 
 export type WireEdit =

@@ -1,14 +1,15 @@
 import type { Hooks, PluginInput } from "@opencode-ai/plugin";
-import { defaultArchivePath, openArchive } from "./archive/open.ts";
-import { createIdleWork } from "./archive/idle-work.ts";
-import { createArchiveStore } from "./archive/session-store.ts";
-import { loadOptions } from "./config/load.ts";
-import { policyOf } from "./config/schema.ts";
-import { createMessagesTransformHook } from "./hooks/messages-transform.ts";
-import { createToolAfterHook } from "./hooks/tool-after.ts";
-import { guard, type Logger, opencodeLogger } from "./log/logger.ts";
-import { createChatParamsHook } from "./provider/chat-params.ts";
-import { createRecallTool } from "./recall/tool.ts";
+import { defaultArchivePath, openArchive } from "../archive/open.ts";
+import { createIdleWork } from "../archive/idle-work.ts";
+import { createArchiveStore } from "../archive/session-store.ts";
+import { loadOptions } from "../config/load.ts";
+import { policyOf } from "../config/schema.ts";
+import { createMessagesTransformHook } from "./messages-transform.ts";
+import { createToolAfterHook } from "./tool-after.ts";
+import { type Logger, opencodeLogger } from "../log/logger.ts";
+import { guard } from "./guard.ts";
+import { createChatParamsHook } from "./chat-params.ts";
+import { createRecallTool } from "../recall/tool.ts";
 
 /**
  * Builds the plugin's hooks from its options. Anything wrong at start (options, archive) yields no hooks
@@ -43,7 +44,6 @@ export async function createEndlessHooks(
       log,
       createMessagesTransformHook({ store, config: policyOf(options), log }),
     ),
-    // Catches its own errors: it decides everything before touching output, then assigns once.
     "chat.params": createChatParamsHook(options.contextManagement, (message) => log("info", message), policyOf(options)),
     tool: { recall: createRecallTool({ db, log }) },
   };

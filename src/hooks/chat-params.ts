@@ -14,8 +14,9 @@ import {
   DEFAULT_COMPRESSION_POLICY,
   decideContextManagement,
   type ModelLimit,
-} from "./context-management.ts";
-import type { ContextManagementOptions } from "./schema.ts";
+} from "../anthropic/context-management.ts";
+import type { ContextManagementOptions } from "../anthropic/schema.ts";
+import { guard } from "./guard.ts";
 
 export type ChatParamsHook = NonNullable<Hooks["chat.params"]>;
 type ChatParamsInput = Parameters<ChatParamsHook>[0];
@@ -61,22 +62,24 @@ export function createChatParamsHook(
     logged.add(key);
     safeLog(message);
   };
-  return async (input, output) => {
-    try {
-      const facts = callFactsOf(input, output);
-      const decision: Decision = decideContextManagement(options, facts, policy);
-      const who = `${facts.providerID}/${facts.modelID} (agent ${facts.agent})`;
-      if (decision.kind === "skip") {
-        logOnce(`skip|${who}|${decision.reason}`, `context management: none for ${who}: ${decision.reason}`);
-        return;
-      }
-      const value = decision.contextManagement;
-      output.options.contextManagement = value;
-      const summary = value.edits.map((edit) => edit.type).join(", ");
-      logOnce(`set|${who}|${JSON.stringify(value)}`, `context management: ${summary} for ${who}: ${JSON.stringify(value)}`);
-      for (const note of decision.notes) logOnce(`note|${who}|${note}`, `context management: ${who}: ${note}`);
-    } catch (error) {
-      safeLog(`context management: chat.params failed, request left unchanged: ${error instanceof Error ? error.message : String(error)}`);
+  const body: ChatParamsHook = async (input, output) => {
+    const facts = callFactsOf(input, output);
+    const decision: Decision = decideContextManagement(options, facts, policy);
+    const who = `${facts.providerID}/${facts.modelID} (agent ${facts.agent})`;
+    if (decision.kind === "skip") {
+      logOnce(`skip|${who}|${decision.reason}`, `context management: none for ${who}: ${decision.reason}`);
+      return;
     }
+    const value = decision.contextManagement;
+    output.options.contextManagement = value;
+    const summary = value.edits.map((edit) => edit.type).join(", ");
+    logOnce(`set|${who}|${JSON.stringify(value)}`, `context management: ${summary} for ${who}: ${JSON.stringify(value)}`);
+    for (const note of decision.notes) logOnce(`note|${who}|${note}`, `context management: ${who}: ${note}`);
   };
+  return guard(
+    "chat.params",
+    (_level, message) => log(message),
+    body,
+    (error) => `context management: chat.params failed, request left unchanged: ${error instanceof Error ? error.message : String(error)}`,
+  );
 }

@@ -16,9 +16,9 @@ import {
   serverKeep,
   thinkingEnabled,
   usableInputTokens,
-} from "../../src/provider/context-management.ts";
+} from "../../src/anthropic/context-management.ts";
 import { betasFor, toWireEdits, type WireEdit } from "./wire.ts";
-import { ContextManagementOptions, type ContextManagementSettings, defaultContextManagementOptions } from "../../src/provider/schema.ts";
+import { ContextManagementOptions, type ContextManagementSettings, defaultContextManagementOptions } from "../../src/anthropic/schema.ts";
 import { validateContextManagement } from "../../src/harness/anthropic-schema.ts";
 
 // The wire shape this module documents must be one the SDK's types accept.

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import { callFactsOf, createChatParamsHook, type ChatParamsHook } from "../../src/provider/chat-params.ts";
-import { ContextManagementOptions, defaultContextManagementOptions } from "../../src/provider/schema.ts";
+import { callFactsOf, createChatParamsHook, type ChatParamsHook } from "../../src/hooks/chat-params.ts";
+import { ContextManagementOptions, defaultContextManagementOptions } from "../../src/anthropic/schema.ts";
 
 type Input = Parameters<ChatParamsHook>[0];
 type Output = Parameters<ChatParamsHook>[1];

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { appliedEditsOf, EMPTY_APPLIED_EDITS_STATS, recordAppliedEdits } from "../../src/provider/applied-edits.ts";
+import { appliedEditsOf, EMPTY_APPLIED_EDITS_STATS, recordAppliedEdits } from "../../src/anthropic/applied-edits.ts";
 
 describe("applied edits in the session stats", () => {
   test("recordAppliedEdits sums per kind and counts responses, without mutating", () => {

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { ContextManagementOptions, defaultContextManagementOptions, SETTINGS_DEFAULTS } from "../../src/provider/schema.ts";
+import { ContextManagementOptions, defaultContextManagementOptions, SETTINGS_DEFAULTS } from "../../src/anthropic/schema.ts";
 
 type Described = { description?: string; def: { type: string; innerType?: Described; shape?: Record<string, Described> }; shape?: Record<string, Described> };
 
