@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { commonPrefixTokens, costOfRequest, totalsOf } from "../../src/bench/cache-model.ts";
+import { commonPrefixTokens, costOfRequest, totalsOf } from "../../src/replay/cache-model.ts";
 
 const seg = (key: string, tokens: number) => ({ key, tokens });
 

@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { asRecord, isRecord, type JsonRecord } from "../json/record.ts";
+import { asRecord, isRecord, type JsonRecord } from "../../json/record.ts";
 
 export type SessionSource = "opencode" | "claude-code" | "swe-agent" | "openhands";
 

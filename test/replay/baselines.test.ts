@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
-import { anthropicClear, maskLast5, opencodePrune } from "../../src/bench/policies/baselines.ts";
-import type { Policy, PolicyRequest } from "../../src/bench/policies/index.ts";
-import type { ReplayCall } from "../../src/bench/requests.ts";
+import { anthropicClear, maskLast5, opencodePrune } from "../../src/replay/policies/baselines.ts";
+import type { Policy, PolicyRequest } from "../../src/replay/policies/index.ts";
+import type { ReplayCall } from "../../src/replay/requests.ts";
 import { defaultPolicyConfig } from "../../src/config/schema.ts";
 
 const call = (index: number, tokens: number, turn = 0, tool = "read", output = "a\nb"): ReplayCall => ({

@@ -1,14 +1,14 @@
 import { describe, expect, test } from "bun:test";
-import { findReferences } from "../../src/bench/facts.ts";
-import { policyTotals } from "../../src/bench/metrics.ts";
-import { none } from "../../src/bench/policies/baselines.ts";
-import { endless } from "../../src/bench/policies/endless.ts";
-import type { Policy } from "../../src/bench/policies/index.ts";
-import { RecallProbe } from "../../src/bench/recallable.ts";
-import { replayPolicy } from "../../src/bench/replay.ts";
-import { planRequests, TokenCache } from "../../src/bench/requests.ts";
+import { findReferences } from "../../src/replay/facts.ts";
+import { policyTotals } from "../../src/replay/metrics.ts";
+import { none } from "../../src/replay/policies/baselines.ts";
+import { endless } from "../../src/replay/policies/endless.ts";
+import type { Policy } from "../../src/replay/policies/index.ts";
+import { RecallProbe } from "../../src/replay/recallable.ts";
+import { replayPolicy } from "../../src/replay/replay.ts";
+import { planRequests, TokenCache } from "../../src/replay/requests.ts";
 import { defaultPolicyConfig } from "../../src/config/schema.ts";
-import type { Session } from "../../src/sessions/model.ts";
+import type { Session } from "../../src/replay/importers/model.ts";
 
 // One token per character, so every count below can be checked by hand.
 const chars = () => new TokenCache((text) => text.length);

@@ -1,6 +1,6 @@
 import type { PolicyConfig } from "../config/schema.ts";
-import { loadSessions } from "../sessions/load.ts";
-import { type Session, type Skipped, type SessionSource, toolCallCount } from "../sessions/model.ts";
+import { loadSessions } from "./importers/load.ts";
+import { type Session, type Skipped, type SessionSource, toolCallCount } from "./importers/model.ts";
 import { findReferences } from "./facts.ts";
 import { type ByPolicy, type PolicyTotals, policyTotals, totalsByPolicy } from "./metrics.ts";
 import { POLICIES, type PolicyName } from "./policies/index.ts";

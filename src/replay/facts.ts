@@ -1,4 +1,4 @@
-import type { Session } from "../sessions/model.ts";
+import type { Session } from "./importers/model.ts";
 
 /**
  * Fact retention: which strings an agent took from a tool output and used later.

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { runBench } from "../../src/bench/run.ts";
+import { runBench } from "../../src/replay/run.ts";
 import { defaultPolicyConfig } from "../../src/config/schema.ts";
 import { corpusFile, hasCorpus, noteMissingCorpus } from "../fixtures/sessions/corpus.ts";
 

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { policyTotals, sumTotals } from "../../src/bench/metrics.ts";
+import { policyTotals, sumTotals } from "../../src/replay/metrics.ts";
 
 describe("bench.metrics.sumTotals", () => {
   const a = policyTotals({

@@ -1,4 +1,4 @@
-import type { Session, ToolCallRecord } from "../sessions/model.ts";
+import type { Session, ToolCallRecord } from "./importers/model.ts";
 import { countTokens } from "../tokens/count.ts";
 
 /**

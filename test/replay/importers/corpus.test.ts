@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
-import { loadSessions, parseSession } from "../../src/sessions/load.ts";
-import { type Session, type SessionSource, toolCallCount } from "../../src/sessions/model.ts";
-import { CORPUS, corpusFile, hasCorpus, noteMissingCorpus } from "../fixtures/sessions/corpus.ts";
+import { loadSessions, parseSession } from "../../../src/replay/importers/load.ts";
+import { type Session, type SessionSource, toolCallCount } from "../../../src/replay/importers/model.ts";
+import { CORPUS, corpusFile, hasCorpus, noteMissingCorpus } from "../../fixtures/sessions/corpus.ts";
 
 noteMissingCorpus("sessions corpus");
 

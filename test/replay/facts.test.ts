@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import { extractFacts, findReferences } from "../../src/bench/facts.ts";
-import type { Session } from "../../src/sessions/model.ts";
+import { extractFacts, findReferences } from "../../src/replay/facts.ts";
+import type { Session } from "../../src/replay/importers/model.ts";
 
 describe("bench.extractFacts", () => {
   test("finds paths, file names, identifiers, numbers, hashes and error strings", () => {
