@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { openArchive } from "../../src/archive/open.ts";
 import { main } from "../../src/cli/main.ts";
 import { createEndlessHooks } from "../../src/hooks/plugin.ts";
-import { sessionStats } from "../../src/stats/session-stats.ts";
+import { sessionStats } from "../../src/archive/stats.ts";
 import { assistantWithTools, type Msg, userText } from "../../src/harness/fake-messages.ts";
 import { tmpdir } from "../fake/tmp.ts";
 
