@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { loadSessions, parseSession } from "../../../src/replay/importers/load.ts";
 import { type Session, stepCount, toolCallCount } from "../../../src/replay/importers/model.ts";
 import { CLAUDE_CODE_JSONL, OPENCODE_EXPORT, OPENHANDS_JSON, SWE_AGENT_TRAJ } from "../../fixtures/sessions/small.ts";
-import { tmpdir } from "../../fixtures/sessions/tmp.ts";
+import { tmpdir } from "../../fake/tmp.ts";
 
 const calls = (s: Session) => s.turns.flatMap((t) => t.steps.flatMap((st) => st.calls));
 const texts = (s: Session) => s.turns.flatMap((t) => t.steps.map((st) => st.text));
