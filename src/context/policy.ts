@@ -1,9 +1,8 @@
 import type { PolicyConfig } from "../config/schema.ts";
+import type { ToolCall } from "../compress/types.ts";
 
 /** What the policy needs to know of one completed tool call in the request, oldest first. */
-export interface PartInfo {
-  readonly callID: string;
-  readonly tool: string;
+export interface PartInfo extends Pick<ToolCall, "callID" | "tool"> {
   /** Tokens of the output. */
   readonly tokens: number;
   /** Tokens of the input's bulky fields, those a stand-in would replace (0 or absent: none). */
