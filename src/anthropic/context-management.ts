@@ -9,7 +9,7 @@
  * the API's snake_case `context_management` and adds the beta headers itself (test/provider/wire.ts
  * mirrors that mapping for the tests).
  */
-import { MIN_COMPACT_TRIGGER, type ContextManagementOptions, type ContextManagementOverride, type ContextManagementSettings } from "./schema.ts";
+import { MIN_COMPACT_TRIGGER, type ContextManagementOptions, type ContextManagementOverride, type ContextManagementSettings } from "../config/context-management.ts";
 import { defaultPolicyConfig, type PolicyConfig, RECALL_TOOL } from "../config/schema.ts";
 import { type ModelLimit, usableInputTokens } from "../tokens/window.ts";
 

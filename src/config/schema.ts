@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { ContextManagementOptions } from "../anthropic/schema.ts";
+import { ContextManagementOptions } from "./context-management.ts";
 
 /**
  * The plugin options, as given in opencode.json: `"plugin": [["opencode-endless", { ...options }]]`.

@@ -14,7 +14,7 @@ import {
   DEFAULT_COMPRESSION_POLICY,
   decideContextManagement,
 } from "../anthropic/context-management.ts";
-import type { ContextManagementOptions } from "../anthropic/schema.ts";
+import type { ContextManagementOptions } from "../config/context-management.ts";
 import type { ModelLimit } from "../tokens/window.ts";
 import { guard } from "./guard.ts";
 

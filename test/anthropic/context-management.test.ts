@@ -18,7 +18,7 @@ import {
 } from "../../src/anthropic/context-management.ts";
 import { usableInputTokens } from "../../src/tokens/window.ts";
 import { betasFor, toWireEdits, type WireEdit } from "./wire.ts";
-import { ContextManagementOptions, type ContextManagementSettings, defaultContextManagementOptions } from "../../src/anthropic/schema.ts";
+import { ContextManagementOptions, type ContextManagementSettings, defaultContextManagementOptions } from "../../src/config/context-management.ts";
 import { validateContextManagement } from "../../src/harness/anthropic-schema.ts";
 
 // The wire shape this module documents must be one the SDK's types accept.

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { ContextManagementOptions, ContextManagementSettings, defaultContextManagementOptions } from "../../src/anthropic/schema.ts";
+import { ContextManagementOptions, ContextManagementSettings, defaultContextManagementOptions } from "../../src/config/context-management.ts";
 import { optionRows } from "../../src/config/describe.ts";
 
 describe("ContextManagementOptions", () => {
