@@ -10,8 +10,8 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createEndlessHooks } from "../src/endless.ts";
-import { assistantWithTools, type Msg, userText } from "../test/fake/opencode-messages.ts";
+import { createEndlessHooks } from "../src/hooks/plugin.ts";
+import { assistantWithTools, type Msg, userText } from "../src/harness/fake-messages.ts";
 
 const client = { app: { log: async () => ({}) } } as never;
 const quiet = () => {};

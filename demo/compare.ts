@@ -1,5 +1,5 @@
 import { countTokens } from "../src/tokens/count.ts";
-import { requestInputTokens } from "../test/e2e/mock-anthropic.ts";
+import { requestInputTokens } from "../src/harness/mock-anthropic.ts";
 import { demoProjectFiles } from "./project.ts";
 import { type ScriptedRunResult, runScriptedSession } from "./scripted-run.ts";
 import { demoSteps } from "./session.ts";

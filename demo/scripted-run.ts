@@ -5,8 +5,8 @@ import {
   type ScriptSteps,
   scriptedToolCalls,
   startMockAnthropic,
-} from "../test/e2e/mock-anthropic.ts";
-import { createOpencodeWorld, type ExportedSession, type PluginSpec, WORKING_TREE_PLUGIN } from "../test/e2e/opencode-runner.ts";
+} from "../src/harness/mock-anthropic.ts";
+import { createOpencodeWorld, type ExportedSession, type PluginSpec, WORKING_TREE_PLUGIN } from "../src/harness/opencode-runner.ts";
 
 export interface ScriptedRunInput {
   /** Project files by relative path. */

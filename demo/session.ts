@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import type { ToolCall } from "../test/e2e/mock-anthropic.ts";
+import type { ToolCall } from "../src/harness/mock-anthropic.ts";
 
 /** The scripted model's calls get fixed ids, so later steps (recall) can name earlier ones. */
 export const callId = (n: number) => `toolu_demo_${String(n).padStart(2, "0")}`;

@@ -1,10 +1,10 @@
 import { writeFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
 import { z } from "zod";
-import { pickSession, renderHtml, renderSvg } from "../bench/chart.ts";
-import { POLICY_NAMES, type PolicyName } from "../bench/policies/index.ts";
-import { textReport, toJson } from "../bench/report.ts";
-import { runBench } from "../bench/run.ts";
+import { pickSession, renderHtml, renderSvg } from "../replay/chart.ts";
+import { POLICY_NAMES, type PolicyName } from "../replay/policies/index.ts";
+import { textReport, toJson } from "../replay/report.ts";
+import { runBench } from "../replay/run.ts";
 import { EndlessOptions, type PolicyConfig, policyOf } from "../config/schema.ts";
 import { type Command, type CommandIO, UsageError } from "./io.ts";
 

@@ -1,7 +1,7 @@
 import { parseArgs } from "node:util";
 import { z } from "zod";
 import { defaultArchivePath, openArchiveReadOnly } from "../archive/open.ts";
-import { type SessionStats, sessionStats } from "../stats/session-stats.ts";
+import { type SessionStats, sessionStats } from "../archive/stats.ts";
 import { type Command, openExistingArchive, UsageError } from "./io.ts";
 
 const USAGE = `usage: endless stats [--archive FILE] [--session ID] [--json]

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { ContextManagementOptions } from "../provider/schema.ts";
+import { ContextManagementOptions } from "../anthropic/schema.ts";
 
 /**
  * The plugin options, as given in opencode.json: `"plugin": [["opencode-endless", { ...options }]]`.

@@ -17,19 +17,3 @@ export function opencodeLogger(client: AppLogClient): Logger {
     }
   };
 }
-
-const describe = (error: unknown): string => (error instanceof Error ? (error.stack ?? error.message) : String(error));
-
-/**
- * Wraps a hook so it never throws into opencode: a failing hook logs and leaves `output` as it was,
- * which is pass-through.
- */
-export function guard<I, O>(name: string, log: Logger, hook: (input: I, output: O) => Promise<void>) {
-  return async (input: I, output: O): Promise<void> => {
-    try {
-      await hook(input, output);
-    } catch (error) {
-      log("error", `${name} failed, passing through unchanged: ${describe(error)}`);
-    }
-  };
-}

@@ -1,5 +1,5 @@
 import type { Database } from "bun:sqlite";
-import { searchToolCalls } from "../archive/tool-calls.ts";
+import { searchToolCalls } from "../archive/search.ts";
 import { findToolCall } from "../archive/tool-calls.ts";
 import { RECALL_TOOL } from "../compress/handle.ts";
 import { elideInput } from "../compress/input.ts";

@@ -6,7 +6,8 @@ import { loadFrontier, saveFrontier } from "../../src/archive/frontier.ts";
 import { resolveFullOutput } from "../../src/archive/full-output.ts";
 import { MIGRATIONS } from "../../src/archive/migrations.ts";
 import { ArchiveError, defaultArchivePath, openArchive } from "../../src/archive/open.ts";
-import { archiveToolCall, findToolCall, searchToolCalls, toFtsQuery } from "../../src/archive/tool-calls.ts";
+import { searchToolCalls, toFtsQuery } from "../../src/archive/search.ts";
+import { archiveToolCall, findToolCall } from "../../src/archive/tool-calls.ts";
 import { tmpdir } from "../fake/tmp.ts";
 
 const call = (over: Partial<Parameters<typeof archiveToolCall>[1]> = {}) => ({

@@ -1,7 +1,8 @@
 import { expect, test } from "bun:test";
 import { join } from "node:path";
 import { openArchive } from "../../src/archive/open.ts";
-import { archiveToolCall, findToolCall, searchToolCalls } from "../../src/archive/tool-calls.ts";
+import { searchToolCalls } from "../../src/archive/search.ts";
+import { archiveToolCall, findToolCall } from "../../src/archive/tool-calls.ts";
 import { main } from "../../src/cli/main.ts";
 import { tmpdir } from "../fake/tmp.ts";
 

@@ -2,7 +2,8 @@ import { describe, expect, test } from "bun:test";
 import { createIdleWork } from "../../src/archive/idle-work.ts";
 import { openArchive } from "../../src/archive/open.ts";
 import { createArchiveStore } from "../../src/archive/session-store.ts";
-import { archiveToolCall, findToolCall, searchToolCalls } from "../../src/archive/tool-calls.ts";
+import { searchToolCalls } from "../../src/archive/search.ts";
+import { archiveToolCall, findToolCall } from "../../src/archive/tool-calls.ts";
 import { COMPRESSOR_VERSION } from "../../src/compress/index.ts";
 import { findObservation } from "../../src/archive/observations.ts";
 

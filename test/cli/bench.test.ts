@@ -1,10 +1,10 @@
 import { describe, expect, test } from "bun:test";
 import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { POLICY_NAMES } from "../../src/bench/policies/index.ts";
+import { POLICY_NAMES } from "../../src/replay/policies/index.ts";
 import { main } from "../../src/cli/main.ts";
 import { CLAUDE_CODE_JSONL, OPENCODE_EXPORT, OPENHANDS_JSON, SWE_AGENT_TRAJ } from "../fixtures/sessions/small.ts";
-import { tmpdir } from "../fixtures/sessions/tmp.ts";
+import { tmpdir } from "../fake/tmp.ts";
 
 async function run(...argv: string[]) {
   const out: string[] = [];

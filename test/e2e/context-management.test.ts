@@ -4,7 +4,7 @@
  * (anthropic-schema.ts) and answers an invalid one with HTTP 400.
  * The hook is loaded through the real plugin entry (plugin/index.ts, from this working tree).
  */
-import { afterEach, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import {
   isMainAgentRequest,
@@ -12,11 +12,11 @@ import {
   type RecordedRequest,
   type Reply,
   type Script,
-  startMockAnthropic,
   toolResultsOf,
-} from "./mock-anthropic.ts";
-import { createOpencodeWorld, mockProviderConfig, type OpencodeWorld, type PluginSpec, type WorldOptions, workingTreePlugin } from "./opencode-runner.ts";
-import { betasOf, validateContextManagement } from "./anthropic-schema.ts";
+} from "../../src/harness/mock-anthropic.ts";
+import { mockProviderConfig, type PluginSpec, workingTreePlugin } from "../../src/harness/opencode-runner.ts";
+import { startedPerTest } from "./started.ts";
+import { betasOf, validateContextManagement } from "../../src/harness/anthropic-schema.ts";
 
 const E2E_TIMEOUT_MS = 120_000;
 
@@ -25,22 +25,9 @@ function pluginWith(contextManagement: Record<string, unknown>): PluginSpec {
   return workingTreePlugin({ contextManagement });
 }
 
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  await Promise.all(cleanups.splice(0).map((cleanup) => cleanup()));
-});
-
-function startMock(script: Script): MockServer {
-  const mock = startMockAnthropic({ script, validate: validateContextManagement });
-  cleanups.push(() => mock.stop());
-  return mock;
-}
-
-async function startWorld(options: WorldOptions): Promise<OpencodeWorld> {
-  const world = await createOpencodeWorld(options);
-  cleanups.push(() => world.dispose());
-  return world;
-}
+const started = startedPerTest();
+const startMock = (script: Script): MockServer => started.mock({ script, validate: validateContextManagement });
+const startWorld = started.world;
 
 const BASH = { name: "bash", input: { command: "echo context-managed", description: "Print a marker" } };
 const CM_BETA = "context-management-2025-06-27";

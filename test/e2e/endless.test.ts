@@ -5,7 +5,7 @@ import { demoProjectFiles } from "../../demo/project.ts";
 import { type ScriptedRunResult, runScriptedSession } from "../../demo/scripted-run.ts";
 import { callId, demoSteps } from "../../demo/session.ts";
 import { countTokens } from "../../src/tokens/count.ts";
-import { type ContentBlock, type RecordedRequest, toolResultsOf } from "./mock-anthropic.ts";
+import { type ContentBlock, type RecordedRequest, toolResultsOf } from "../../src/harness/mock-anthropic.ts";
 
 const TIMEOUT = 180_000;
 const OPTIONS = { keepLast: 2, highWaterTokens: 1000 };

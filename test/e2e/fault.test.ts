@@ -4,8 +4,8 @@ import { demoProjectFiles } from "../../demo/project.ts";
 import { demoSteps } from "../../demo/session.ts";
 import { openArchive } from "../../src/archive/open.ts";
 import { tmpdir } from "../fake/tmp.ts";
-import { isMainAgentRequest, type RecordedRequest, scriptedToolCalls, startMockAnthropic, toolResultsOf } from "./mock-anthropic.ts";
-import { createOpencodeWorld, workingTreePlugin } from "./opencode-runner.ts";
+import { isMainAgentRequest, type RecordedRequest, scriptedToolCalls, startMockAnthropic, toolResultsOf } from "../../src/harness/mock-anthropic.ts";
+import { createOpencodeWorld, workingTreePlugin } from "../../src/harness/opencode-runner.ts";
 
 const CALLS_BEFORE_KILL = 8;
 

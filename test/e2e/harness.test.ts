@@ -3,7 +3,7 @@
  * enough for opencode 1.18.33, and that the runner's run/serve/export/list work in an isolated world.
  */
 import Anthropic from "@anthropic-ai/sdk";
-import { afterEach, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import type { ToolPart } from "@opencode-ai/sdk";
 import {
@@ -11,34 +11,21 @@ import {
   lastUserText,
   requestInputTokens,
   scriptedToolCalls,
-  startMockAnthropic,
   toolResultsOf,
   type MockServer,
   type RecordedRequest,
-} from "./mock-anthropic.ts";
-import { createOpencodeWorld, type OpencodeWorld, type WorldOptions } from "./opencode-runner.ts";
+} from "../../src/harness/mock-anthropic.ts";
+import type { OpencodeWorld } from "../../src/harness/opencode-runner.ts";
+import { startedPerTest } from "./started.ts";
 
 /** A safety net against a hung opencode, not a performance assertion. */
 const E2E_TIMEOUT_MS = 60_000;
 const NOTES = "first line of the notes\nendless-notes-marker\n";
 
 /** Everything a test started, torn down even when the test fails. */
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  await Promise.all(cleanups.splice(0).map((cleanup) => cleanup()));
-});
-
-function startMock(options: Parameters<typeof startMockAnthropic>[0]): MockServer {
-  const mock = startMockAnthropic(options);
-  cleanups.push(() => mock.stop());
-  return mock;
-}
-
-async function startWorld(options: WorldOptions): Promise<OpencodeWorld> {
-  const world = await createOpencodeWorld(options);
-  cleanups.push(() => world.dispose());
-  return world;
-}
+const started = startedPerTest();
+const startMock = started.mock;
+const startWorld = started.world;
 
 /** bash `echo hello-endless`, then a read of notes.txt in the project, then a final text. */
 function echoThenRead(world: () => OpencodeWorld) {

@@ -6,11 +6,11 @@ import { openArchive } from "../../src/archive/open.ts";
 import { createIdleWork } from "../../src/archive/idle-work.ts";
 import { createArchiveStore } from "../../src/archive/session-store.ts";
 import { createToolAfterHook } from "../../src/hooks/tool-after.ts";
-import { createEndlessHooks } from "../../src/endless.ts";
+import { createEndlessHooks } from "../../src/hooks/plugin.ts";
 import { unreadToolParts } from "../../src/hooks/messages-transform.ts";
 import type { Level } from "../../src/log/logger.ts";
 import { rng } from "../fake/random-session.ts";
-import { assistantWithTools, type Msg, userText } from "../fake/opencode-messages.ts";
+import { assistantWithTools, type Msg, userText } from "../../src/harness/fake-messages.ts";
 import { tmpdir } from "../fake/tmp.ts";
 
 const client = { app: { log: async () => ({}) } } as never;
