@@ -11,6 +11,7 @@ import { isMainAgentRequest, type MockServer, type Reply } from "../../src/harne
 import { type PluginSpec, workingTreePlugin } from "../../src/harness/opencode-runner.ts";
 import { describePatches } from "../../src/patch/detect.ts";
 import { PATCH_NAMES } from "../../src/patch/names.ts";
+import { defaultOpencodeBinary } from "../../src/patch/patch-opencode.ts";
 import { patchedOpencode } from "./patched-binary.ts";
 import { startedPerTest } from "./started.ts";
 
@@ -139,7 +140,8 @@ describe("stock opencode with the same plugin", () => {
     "falls back to today's behaviour: the log says no patch is active and the summariser runs",
     async () => {
       const mock = started.mock({ script: overflowOnce() });
-      const w = await started.world({ provider: { baseURL: mock.baseURL }, plugins: [workingTreePlugin({ compaction: { overflow: "veto" } })] });
+      // The npm binary itself, whatever OPENCODE_BIN points the rest of the suite at.
+      const w = await world(mock, [workingTreePlugin({ compaction: { overflow: "veto" } })], defaultOpencodeBinary());
       const result = await w.run("Print the numbers.", { title: "stock" });
       expect(result.exitCode, w.logTail()).toBe(0);
       expect(readFileSync(w.logFile, "utf8")).toContain(describePatches([]));
