@@ -147,28 +147,27 @@ export function readBunExecutable(bytes: Uint8Array): BunExecutable {
 /** The blob with the replaced modules' contents appended and a new table pointing at them. */
 function rewriteBlob(exe: BunExecutable, replaced: ReadonlyMap<number, Uint8Array>): Uint8Array {
   const { blob, tableOffset } = exe;
-  const recordAt = blob.length - BUN_TRAILER.length - OFFSETS_SIZE;
   // Everything before the offsets record (contents, names, table, exec argv) is kept as it is.
-  const dataEnd = recordAt;
+  const recordAt = blob.length - BUN_TRAILER.length - OFFSETS_SIZE;
   const tableLength = exe.modules.length * MODULE_ENTRY_SIZE;
   // New contents (each NUL-terminated, as Bun writes them) go after the old data; the old table and
   // old contents stay in place unreferenced, so every other pointer in the blob keeps its meaning.
-  let size = dataEnd;
-  const placed = new Map<number, number>();
-  for (const [index, contents] of replaced) {
-    placed.set(index, size);
+  let size = recordAt;
+  const placed = [...replaced].map(([index, contents]) => {
+    const at = size;
     size += contents.length + 1;
-  }
+    return { index, contents, at };
+  });
   const newTable = size;
   size += tableLength;
   const out = new Uint8Array(size + OFFSETS_SIZE + BUN_TRAILER.length);
-  out.set(blob.subarray(0, dataEnd));
-  for (const [index, contents] of replaced) out.set(contents, placed.get(index) ?? 0);
+  out.set(blob.subarray(0, recordAt));
   out.set(blob.subarray(tableOffset, tableOffset + tableLength), newTable);
   const dv = view(out);
-  for (const [index, contents] of replaced) {
+  for (const { index, contents, at } of placed) {
+    out.set(contents, at);
     const entry = newTable + index * MODULE_ENTRY_SIZE;
-    dv.setUint32(entry + 8, placed.get(index) ?? 0, true);
+    dv.setUint32(entry + 8, at, true);
     dv.setUint32(entry + 12, contents.length, true);
   }
   out.set(blob.subarray(recordAt, recordAt + OFFSETS_SIZE), size);

@@ -3,7 +3,7 @@
  * refuses. Variants of the real binary (another version, not opencode) are byte edits of its embedded
  * argv, made in temp files; every refusal is checked to leave its input byte-identical (SHA-256).
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -14,6 +14,8 @@ import { defaultOpencodeBinary, opencodeVersionOf, patchOpencode } from "../../s
 import { applyPatches, loadPatches, type Patch, PatchError } from "../../src/patch/patches.ts";
 
 const TIMEOUT_MS = 120_000;
+// Every test reads or writes a 185 MB executable: slow on a loaded machine.
+setDefaultTimeout(TIMEOUT_MS);
 const STOCK = defaultOpencodeBinary();
 const dir = mkdtempSync(join(tmpdir(), "endless-patch-"));
 const patched = join(dir, "opencode-patched");
@@ -67,7 +69,7 @@ describe("endless patch-opencode on opencode 1.18.33", () => {
     // Modules no patch touches are byte-identical.
     const touched = new Set(exe.modules.filter((m, i) => Buffer.compare(m.contents, stock.modules[i]!.contents) !== 0).map((m) => m.name));
     expect([...touched].sort()).toEqual(["/$bunfs/root/chunk-p1c43e92.js", "/$bunfs/root/src/index.js"]);
-  });
+  }, TIMEOUT_MS);
 
   test(
     "the patched executable runs and reports 1.18.33",
@@ -91,7 +93,7 @@ describe("endless patch-opencode on opencode 1.18.33", () => {
   test("the default output goes beside the input, never over it", () => {
     expect(() => patchOpencode({ binary: STOCK, out: STOCK, patches: loadPatches() })).toThrow(/is the input binary/);
     expect(sha256(STOCK)).toBe(stockHash);
-  });
+  }, TIMEOUT_MS);
 });
 
 describe("endless patch-opencode refuses, changing nothing", () => {
