@@ -3,6 +3,7 @@ import { sessionToolCalls } from "../archive/tool-calls.ts";
 import type { CompactionOptions } from "../config/schema.ts";
 import { formatCompactionSummary } from "../context/compaction-summary.ts";
 import type { SessionStore } from "../context/engine.ts";
+import { asRecord, isRecord } from "../json/record.ts";
 import type { Logger } from "../log/logger.ts";
 
 /**
@@ -14,9 +15,9 @@ export function createCompactionSummary(deps: { db: Database; store: SessionStor
     const calls = sessionToolCalls(deps.db, sessionID);
     const observed = [];
     for (const call of calls) {
-      const input = typeof call.input === "object" && call.input !== null ? (call.input as Record<string, unknown>) : {};
-      const metadata = typeof call.metadata === "object" && call.metadata !== null ? (call.metadata as Record<string, unknown>) : undefined;
-      const observation = await deps.store.observe(sessionID, { callID: call.callID, tool: call.tool, input, output: call.output, metadata, tokens: call.tokens });
+      const metadata = isRecord(call.metadata) ? call.metadata : undefined;
+      const view = { callID: call.callID, tool: call.tool, input: asRecord(call.input), output: call.output, metadata, tokens: call.tokens };
+      const observation = await deps.store.observe(sessionID, view);
       observed.push({ tool: call.tool, input: call.input, observation });
     }
     return formatCompactionSummary(observed);
