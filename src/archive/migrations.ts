@@ -77,4 +77,22 @@ export const MIGRATIONS: readonly string[] = [
     INSERT INTO tool_calls_fts (tool_calls_fts, rowid, tool, output) VALUES ('delete', old.id, old.tool, old.output);
   END;
   `,
+  // 4: one row per LLM step, from the step-finish hook a patched opencode adds:
+  // opencode's token counts (cache read and write included) and the server's applied context edits (JSON).
+  `
+  CREATE TABLE steps (
+    id INTEGER PRIMARY KEY,
+    session_id TEXT NOT NULL,
+    message_id TEXT NOT NULL,
+    agent TEXT,
+    model TEXT NOT NULL,
+    input_tokens INTEGER NOT NULL,
+    output_tokens INTEGER NOT NULL,
+    cache_read_tokens INTEGER NOT NULL,
+    cache_write_tokens INTEGER NOT NULL,
+    applied_edits TEXT,
+    created_at INTEGER NOT NULL
+  );
+  CREATE INDEX steps_session ON steps (session_id);
+  `,
 ];

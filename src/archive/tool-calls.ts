@@ -111,3 +111,8 @@ export function findToolCall(db: Database, sessionID: string, callID: string): S
     .get(sessionID, callID);
   return row ? fromRow(row) : undefined;
 }
+
+/** Every call archived for this session, oldest first. */
+export function sessionToolCalls(db: Database, sessionID: string): StoredCall[] {
+  return db.query<CallRow, [string]>("SELECT * FROM tool_calls WHERE session_id = ? ORDER BY id").all(sessionID).map(fromRow);
+}

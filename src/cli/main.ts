@@ -3,6 +3,7 @@ import { benchCommand } from "./bench.ts";
 import { type Command, type CommandIO, processIO, UsageError } from "./io.ts";
 import { forgetCommand } from "./forget.ts";
 import { optionsCommand } from "./options.ts";
+import { patchOpencodeCommand } from "./patch-opencode.ts";
 import { statsCommand } from "./stats.ts";
 
 const COMMANDS: Readonly<Record<string, Command>> = {
@@ -10,10 +11,11 @@ const COMMANDS: Readonly<Record<string, Command>> = {
   options: optionsCommand,
   stats: statsCommand,
   forget: forgetCommand,
+  "patch-opencode": patchOpencodeCommand,
 };
 
 function usage(): string {
-  const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(8)} ${c.summary}`);
+  const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(14)} ${c.summary}`);
   return ["usage: endless <command> [options]", "", "commands:", ...lines, "", "Run `endless <command> --help` for a command's options."].join("\n");
 }
 

@@ -25,10 +25,14 @@ function row(s: SessionStats): string {
   const saved = s.compressedOutputTokens - s.observationTokens;
   const edits = s.serverEdits.reported
     ? `server cleared ${s.serverEdits.clearedToolUses} tool uses (${s.serverEdits.clearedInputTokens} tokens)`
-    : "server-side clearing: not reported by stock opencode";
+    : "server-side clearing: not reported by stock opencode (see `endless patch-opencode`)";
+  const usage = s.usage
+    ? [`  ${s.usage.steps} LLM steps: ${s.usage.inputTokens} input, ${s.usage.cacheReadTokens} cache read, ${s.usage.cacheWriteTokens} cache write, ${s.usage.outputTokens} output tokens`]
+    : [];
   return [
     `${s.sessionID}: ${s.toolCalls} tool calls archived, ${s.outputTokens} output tokens`,
     `  ${s.compressedCalls} sent as observations after ${s.batches} batches: ${s.compressedOutputTokens} -> ${s.observationTokens} tokens (${saved} fewer per request)`,
+    ...usage,
     `  ${edits}`,
   ].join("\n");
 }

@@ -52,6 +52,21 @@ export const policyFields = {
 };
 
 const PolicyObject = z.object(policyFields).strict();
+
+/** What Endless decides about opencode's compaction; each setting needs its patch (`endless patch-opencode`). */
+const CompactionOptions = z
+  .object({
+    overflow: z
+      .enum(["opencode", "veto"])
+      .default("opencode")
+      .describe("with the overflow-decision patch: opencode decides when a session overflows, or veto: never compact on overflow (Endless's compression and the provider's clearing keep the context small)"),
+    summary: z
+      .enum(["endless", "llm"])
+      .default("endless")
+      .describe("with the compaction-result patch: endless writes the compaction summary from its archive with no model call, or llm: opencode's summariser does"),
+  })
+  .strict();
+export type CompactionOptions = z.infer<typeof CompactionOptions>;
 export type PolicyConfig = z.infer<typeof PolicyObject>;
 
 export const EndlessOptions = z
@@ -63,6 +78,7 @@ export const EndlessOptions = z
       .optional()
       .describe("SQLite archive file; default $XDG_DATA_HOME/opencode-endless/archive.db"),
     ...policyFields,
+    compaction: CompactionOptions.prefault({}).describe("opencode's compaction, on a patched opencode (see 'Patched opencode'); stock opencode ignores it"),
     contextManagement: ContextManagementOptions.prefault({}).describe(
       "Anthropic server-side context management, per provider and model (see 'Provider-native context management')",
     ),

@@ -10,6 +10,16 @@ import { type Logger, opencodeLogger } from "../log/logger.ts";
 import { guard } from "./guard.ts";
 import { createChatParamsHook } from "./chat-params.ts";
 import { createRecallTool } from "../recall/tool.ts";
+import { activePatches, describePatches } from "../patch/detect.ts";
+import { createCompactingHook, createCompactionSummary } from "./compacting.ts";
+import { createOverflowHook } from "./overflow.ts";
+import { createStepFinishHook } from "./step-finish.ts";
+
+/** The hooks a patched opencode adds (patches/); stock opencode never calls them. */
+interface PatchedHooks {
+  "experimental.chat.step.finish": (input: unknown, output: unknown) => Promise<void>;
+  "experimental.session.overflow": (input: { sessionID: string }, output: { overflow: boolean }) => Promise<void>;
+}
 
 /**
  * Builds the plugin's hooks from its options. Anything wrong at start (options, archive) yields no hooks
@@ -19,7 +29,7 @@ export async function createEndlessHooks(
   input: Pick<PluginInput, "client">,
   rawOptions: unknown,
   log: Logger = opencodeLogger(input.client),
-): Promise<Hooks> {
+): Promise<Hooks & Partial<PatchedHooks>> {
   const loaded = loadOptions(rawOptions);
   if (!loaded.ok) {
     log("error", `invalid options, running as pass-through: ${loaded.problems.join("; ")}`);
@@ -36,6 +46,8 @@ export async function createEndlessHooks(
   }
   const store = createArchiveStore(db);
   const idle = createIdleWork({ db, store, log });
+  log("info", describePatches(activePatches()));
+  const compactionSummary = createCompactionSummary({ db, store });
   return {
     dispose: () => idle.flush(),
     "tool.execute.after": guard("tool.execute.after", log, createToolAfterHook({ db, idle })),
@@ -46,5 +58,12 @@ export async function createEndlessHooks(
     ),
     "chat.params": createChatParamsHook(options.contextManagement, (message) => log("info", message), policyOf(options)),
     tool: { [RECALL_TOOL]: createRecallTool({ db, log }) },
+    "experimental.chat.step.finish": guard("experimental.chat.step.finish", log, createStepFinishHook({ db })),
+    "experimental.session.overflow": guard("experimental.session.overflow", log, createOverflowHook({ options: options.compaction, log })),
+    "experimental.session.compacting": guard(
+      "experimental.session.compacting",
+      log,
+      createCompactingHook({ options: options.compaction, compactionSummary, log }),
+    ),
   };
 }
