@@ -72,6 +72,7 @@ export async function replayPolicy(input: {
     const { outputs: renders, inputs = NO_INPUTS } = await policy.shape({
       sessionID: plan.session.id,
       turn: request.turn,
+      requests: request.requests,
       rawTokens: request.rawTokens,
       calls: request.calls,
     });
