@@ -75,7 +75,7 @@ describe("bash observations", () => {
     expect(text).not.toContain(`\n${lines[9]!}\n`);
     expect(text).toContain(`… ${lines.length - 20} lines left out (lines 9-${lines.length - 12}); no error/warning lines among them`);
     expect(lastLine(text)).toBe(recallHandle("call_ls", output, { lines: lines.length - 20 }));
-    expect(lastLine(text)).toBe(`[endless: ${lines.length - 20} of ${lines.length} lines left out; full output: recall({"id":"call_ls"})]`);
+    expect(lastLine(text)).toBe(`[endless: ${lines.length - 20} of ${lines.length} lines left out; recall({"id":"call_ls"})]`);
   });
 
   test("long lines cost the head and tail lines, so the excerpt stays within its budget", async () => {

@@ -89,6 +89,6 @@ describe("template grouping in bash observations, on real command output", () =>
     expect(first.text).toContain("\nerror: upstream timeout on /api/items/241\n");
     expect(first.text).not.toContain("GET /api/items/7 200");
     expect(first.text.length).toBeLessThan(output.length / 10);
-    expect(first.text.split("\n").at(-1)).toBe('[endless: 240 of 243 lines left out; full output: recall({"id":"call_tpl"})]');
+    expect(first.text.split("\n").at(-1)).toBe('[endless: 240 of 243 lines left out; recall({"id":"call_tpl"})]');
   });
 });
