@@ -68,6 +68,23 @@ describe("shapeContext", () => {
     expect(shaped.renders.has("e")).toBe(false);
   });
 
+  test("a due batch that cannot pay back its cache rewrite in a short history waits; the same batch in a long one is made", async () => {
+    const big = (tag: string) => Array.from({ length: 300 }, (_, i) => `${tag} ${i} some output text here`).join("\n");
+    const call = (id: string, gapTokens: number): CallView => ({
+      callID: id, tool: "bash", input: { command: id }, output: big(id), tokens: 2000, gapTokens,
+    });
+    // Each output has 6,000 tokens of text and inputs before it: compressing a, b and c rewrites far more than it frees.
+    const calls = ["a", "b", "c", "d"].map((id) => call(id, 6000));
+    const cfg = config({ highWaterTokens: 1000, keepLast: 1 });
+    const short = await shapeContext({ sessionID: "s", calls, unseen: new Set(["d"]), config: cfg, store: createMemoryStore(), requests: 4 });
+    expect(short.batched).toBe(false);
+    expect(short.batchFailed).toBeUndefined();
+    expect(short.renders.size).toBe(0);
+    const long = await shapeContext({ sessionID: "s", calls, unseen: new Set(["d"]), config: cfg, store: createMemoryStore(), requests: 400 });
+    expect(long.batched).toBe(true);
+    expect([...long.renders.keys()]).toEqual(["a", "b", "c"]);
+  });
+
   test("frontier state survives a new store instance only through the store (nothing global)", async () => {
     const calls = randomCalls(11, 30);
     const cfg = config({ highWaterTokens: 2000 });
