@@ -41,14 +41,14 @@ export function unreadToolParts(messages: WithMessages["messages"]): Set<string>
  * Per completed tool part, the tokens sent between the previous sendable output and its own that are not
  * outputs: text and reasoning, and tool inputs as JSON (`CallView.gapTokens`), each counted once per part.
  */
-function gapTokens(messages: WithMessages["messages"], count: (key: string, text: string) => number): Map<string, number> {
+function gapTokens(messages: WithMessages["messages"], count: (key: string, text: () => string) => number): Map<string, number> {
   const gaps = new Map<string, number>();
   let gap = 0;
   for (const m of messages) {
     for (const p of m.parts) {
-      if (p.type === "text" || p.type === "reasoning") gap += count(p.id, p.text);
+      if (p.type === "text" || p.type === "reasoning") gap += count(p.id, () => p.text);
       if (p.type !== "tool") continue;
-      gap += count(`${p.id}\u0000input`, JSON.stringify(p.state.input ?? {}));
+      gap += count(`${p.id}\u0000input`, () => JSON.stringify(p.state.input ?? {}));
       if (p.state.status === "completed" && p.state.time.compacted === undefined) {
         gaps.set(p.callID, gap);
         gap = 0;
@@ -87,7 +87,7 @@ export function createMessagesTransformHook(deps: { store: SessionStore; config:
   const tokensOf = (part: CompletedToolPart) => memo(key(part, "output"), () => countTokens(part.state.output));
   const inputTokensOf = (part: CompletedToolPart) =>
     memo(key(part, "bulky"), () => (deps.config.compressInputs ? elidedInputTokens(part.callID, part.state.input, countTokens) : 0));
-  const countOnce = (id: string, text: string) => memo(id, () => countTokens(text));
+  const countOnce = (id: string, text: () => string) => memo(id, () => countTokens(text()));
 
   return async (_input: unknown, output: WithMessages): Promise<void> => {
     const sessionID = sessionOf(output.messages);
