@@ -3,13 +3,13 @@ import { supersededPointer } from "../compress/handle.ts";
 import { supersedeKey } from "../compress/index.ts";
 import { elideInput, type ToolInput } from "../compress/input.ts";
 import type { ToolCall } from "../compress/types.ts";
-import { type BatchEffect, compressibleParts, paysBack, planBatch } from "./policy.ts";
+import { type BatchEffect, compressibleParts, type PartInfo, paysBack, planBatch } from "./policy.ts";
 
-/** A completed tool call as it stands in the request, with its output's token count. */
-export interface CallView extends ToolCall {
-  readonly tokens: number;
-  /** Tokens of the input's bulky fields (`elidedInputTokens`); absent: the input is never compressed. */
-  readonly inputTokens?: number;
+/**
+ * A completed tool call as it stands in the request, with the token counts the policy weighs it by
+ * (`inputTokens`: those of the input's bulky fields, `elidedInputTokens`; absent: never compressed).
+ */
+export interface CallView extends ToolCall, PartInfo {
   /**
    * Tokens the request carries between the previous call's output and this one's that are not tool outputs
    * (assistant text, user text, tool inputs as sent, this call's included): what a batch rewrites besides

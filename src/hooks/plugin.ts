@@ -3,7 +3,7 @@ import { defaultArchivePath, openArchive } from "../archive/open.ts";
 import { createIdleWork } from "../archive/idle-work.ts";
 import { createArchiveStore } from "../archive/session-store.ts";
 import { loadOptions } from "../config/load.ts";
-import { policyOf } from "../config/schema.ts";
+import { policyOf, RECALL_TOOL } from "../config/schema.ts";
 import { createMessagesTransformHook } from "./messages-transform.ts";
 import { createToolAfterHook } from "./tool-after.ts";
 import { type Logger, opencodeLogger } from "../log/logger.ts";
@@ -45,6 +45,6 @@ export async function createEndlessHooks(
       createMessagesTransformHook({ store, config: policyOf(options), log }),
     ),
     "chat.params": createChatParamsHook(options.contextManagement, (message) => log("info", message), policyOf(options)),
-    tool: { recall: createRecallTool({ db, log }) },
+    tool: { [RECALL_TOOL]: createRecallTool({ db, log }) },
   };
 }
