@@ -39,6 +39,27 @@ export function unreadToolParts(messages: WithMessages["messages"]): Set<string>
 }
 
 /**
+ * Per completed tool part, the tokens sent between the previous sendable output and its own that are not
+ * outputs: text and reasoning, and tool inputs as JSON (`CallView.gapTokens`), each counted once per part.
+ */
+function gapTokens(messages: WithMessages["messages"], count: (key: string, text: () => string) => number): Map<string, number> {
+  const gaps = new Map<string, number>();
+  let gap = 0;
+  for (const m of messages) {
+    for (const p of m.parts) {
+      if (p.type === "text" || p.type === "reasoning") gap += count(p.id, () => p.text);
+      if (p.type !== "tool") continue;
+      gap += count(`${p.id}\u0000input`, () => JSON.stringify(p.state.input ?? {}));
+      if (p.state.status === "completed" && p.state.time.compacted === undefined) {
+        gaps.set(p.callID, gap);
+        gap = 0;
+      }
+    }
+  }
+  return gaps;
+}
+
+/**
  * The session: from the hook input on a patched opencode (messages-transform-input patch), else from
  * the messages, every one of which carries it (stock opencode passes `{}`).
  */
@@ -48,14 +69,13 @@ function sessionOf(input: unknown, messages: WithMessages["messages"]): string |
   return messages.find((m) => typeof m.info.sessionID === "string")?.info.sessionID;
 }
 
-/** Token counts per tool call, so a request between batches tokenizes nothing it has seen before. */
-function tokenMemo(count: (part: CompletedToolPart) => number): (part: CompletedToolPart) => number {
+/** Token counts by key (a part or a call), so a request between batches tokenizes nothing it has seen before. */
+function tokenMemo(): (key: string, count: () => number) => number {
   const cache = new Map<string, number>();
-  return (part) => {
-    const key = `${part.sessionID}\u0000${part.callID}`;
+  return (key, count) => {
     let tokens = cache.get(key);
     if (tokens === undefined) {
-      tokens = count(part);
+      tokens = count();
       cache.set(key, tokens);
     }
     return tokens;
@@ -68,15 +88,18 @@ function tokenMemo(count: (part: CompletedToolPart) => number): (part: Completed
  * what is sent. It mutates the request's copy of the messages in place; opencode's stored history is untouched.
  */
 export function createMessagesTransformHook(deps: { store: SessionStore; config: PolicyConfig; log: Logger }) {
-  const tokensOf = tokenMemo((part) => countTokens(part.state.output));
-  const inputTokensOf = tokenMemo((part) =>
-    deps.config.compressInputs ? elidedInputTokens(part.callID, part.state.input, countTokens) : 0,
-  );
+  const memo = tokenMemo();
+  const key = (part: CompletedToolPart, half: string) => `${part.sessionID}\u0000${part.callID}\u0000${half}`;
+  const tokensOf = (part: CompletedToolPart) => memo(key(part, "output"), () => countTokens(part.state.output));
+  const inputTokensOf = (part: CompletedToolPart) =>
+    memo(key(part, "bulky"), () => (deps.config.compressInputs ? elidedInputTokens(part.callID, part.state.input, countTokens) : 0));
+  const countOnce = (id: string, text: () => string) => memo(id, () => countTokens(text()));
 
   return async (input: unknown, output: WithMessages): Promise<void> => {
     const sessionID = sessionOf(input, output.messages);
     if (sessionID === undefined) return;
     const parts = sendableToolParts(output.messages);
+    const gaps = gapTokens(output.messages, countOnce);
     const calls: CallView[] = parts.map((p) => ({
       callID: p.callID,
       tool: p.tool,
@@ -85,9 +108,11 @@ export function createMessagesTransformHook(deps: { store: SessionStore; config:
       metadata: p.state.metadata,
       tokens: tokensOf(p),
       inputTokens: inputTokensOf(p),
+      gapTokens: gaps.get(p.callID) ?? 0,
     }));
     const unseen = unreadToolParts(output.messages);
-    const shaped = await shapeContext({ sessionID, calls, unseen, config: deps.config, store: deps.store });
+    const requests = output.messages.filter((m) => m.info.role === "assistant").length + 1;
+    const shaped = await shapeContext({ sessionID, calls, unseen, config: deps.config, store: deps.store, requests });
     if (shaped.batchFailed !== undefined) {
       deps.log("warn", `session ${sessionID}: a due batch failed, sending the frozen frontier unchanged: ${shaped.batchFailed}`);
     }

@@ -1,6 +1,19 @@
 import { type CostTotals, type RequestCost, totalsOf } from "./cache-model.ts";
 import type { PolicyName } from "./policies/index.ts";
 
+/** One tool family's calls, and those whose output a policy replaced: their raw tokens and the tokens sent instead. */
+export interface FamilyTotals {
+  readonly calls: number;
+  /** Tokens of all its outputs, raw. */
+  readonly rawTokens: number;
+  /** Calls whose output the policy sent as something else (an observation, a pointer, a placeholder). */
+  readonly compressed: number;
+  /** Raw tokens of those outputs. */
+  readonly compressedRawTokens: number;
+  /** Tokens of what those outputs were last sent as. */
+  readonly sentTokens: number;
+}
+
 /**
  * One policy's numbers, for one session or summed over all (see `sumTotals`): the cache model's totals
  * (the largest request, over several sessions, is the largest of all, as in docs/field.md) plus facts.
@@ -15,6 +28,8 @@ export interface PolicyTotals extends CostTotals {
   readonly references: number;
   readonly retained: number;
   readonly recalled: number | null;
+  /** By tool family (`toolFamily`): calls, and the replaced outputs' raw tokens against the tokens sent. */
+  readonly families: Readonly<Record<string, FamilyTotals>>;
 }
 
 const share = (part: number, whole: number): number | null => (whole === 0 ? null : part / whole);
@@ -25,6 +40,7 @@ export function policyTotals(input: {
   readonly retained: number;
   readonly recalled: number | null;
   readonly ms: number;
+  readonly families: Readonly<Record<string, FamilyTotals>>;
 }): PolicyTotals {
   const { requests: _, ...costs } = totalsOf(input.requests);
   return {
@@ -36,7 +52,25 @@ export function policyTotals(input: {
     references: input.references,
     retained: input.retained,
     recalled: input.recalled,
+    families: input.families,
   };
+}
+
+export const NO_CALLS: FamilyTotals = { calls: 0, rawTokens: 0, compressed: 0, compressedRawTokens: 0, sentTokens: 0 };
+
+/** Two families' figures added field by field. */
+export const addFamily = (a: FamilyTotals, b: FamilyTotals): FamilyTotals => ({
+  calls: a.calls + b.calls,
+  rawTokens: a.rawTokens + b.rawTokens,
+  compressed: a.compressed + b.compressed,
+  compressedRawTokens: a.compressedRawTokens + b.compressedRawTokens,
+  sentTokens: a.sentTokens + b.sentTokens,
+});
+
+function sumFamilies(items: readonly Readonly<Record<string, FamilyTotals>>[]): Record<string, FamilyTotals> {
+  const sum: Record<string, FamilyTotals> = {};
+  for (const families of items) for (const [family, f] of Object.entries(families)) sum[family] = addFamily(sum[family] ?? NO_CALLS, f);
+  return sum;
 }
 
 /** Sums sessions: token and cost figures add up, the peak is the largest, shares are pooled over all references. */
@@ -60,6 +94,7 @@ export function sumTotals(items: readonly PolicyTotals[]): PolicyTotals {
     references,
     retained,
     recalled,
+    families: sumFamilies(items.map((t) => t.families)),
   };
 }
 

@@ -1,5 +1,7 @@
 import { commonPrefixTokens, type RequestCost, type SentSegment } from "./cache-model.ts";
 import type { Reference } from "./facts.ts";
+import { toolFamily } from "../compress/index.ts";
+import { addFamily, type FamilyTotals, NO_CALLS } from "./metrics.ts";
 import type { Policy } from "./policies/index.ts";
 import { inputText, type ReplayPlan, type ReplayRequest, type Segment, type TokenCache } from "./requests.ts";
 
@@ -11,6 +13,8 @@ export interface PolicyReplay {
   readonly retained: number;
   /** Time spent inside the policy (shaping requests, compressing), in milliseconds. */
   readonly ms: number;
+  /** Per tool family: its calls, and the outputs the policy replaced (as last sent) against their raw tokens. */
+  readonly families: Readonly<Record<string, FamilyTotals>>;
 }
 
 /** Was the fact in what this request carried: user text, or a visible output as sent? */
@@ -59,6 +63,8 @@ export async function replayPolicy(input: {
   const keys = new RenderKeys(input.tokens);
   const requests: RequestCost[] = [];
   let previous: SentSegment[] = [];
+  /** callID -> tokens of what its output was last sent as, for outputs the policy replaced. */
+  const replaced = new Map<string, number>();
   let retained = 0;
   let ms = 0;
   for (const request of plan.requests) {
@@ -66,6 +72,7 @@ export async function replayPolicy(input: {
     const { outputs: renders, inputs = NO_INPUTS } = await policy.shape({
       sessionID: plan.session.id,
       turn: request.turn,
+      requests: request.requests,
       rawTokens: request.rawTokens,
       calls: request.calls,
     });
@@ -82,11 +89,26 @@ export async function replayPolicy(input: {
       const piece = unchanged ? segment : (({ id, tokens }) => ({ key: `${segment.key}#${id}`, tokens }))(keys.of(render));
       sent.push({ key: piece.key, tokens: piece.tokens });
       tokens += piece.tokens;
-      if (segment.kind === "output") toolOutput += piece.tokens;
+      if (segment.kind === "output") {
+        toolOutput += piece.tokens;
+        if (!unchanged) replaced.set(segment.call!.callID, piece.tokens);
+      }
     }
     requests.push({ tokens, cached: commonPrefixTokens(previous, sent), toolOutput });
     for (const ref of byStep.get(request.step) ?? []) if (isRetained(ref, request, renders)) retained++;
     previous = sent;
   }
-  return { requests, references: input.references.length, retained, ms };
+  return { requests, references: input.references.length, retained, ms, families: familyTotals(plan, replaced) };
+}
+
+/** Calls per tool family, and of them those whose output was replaced: raw tokens against tokens sent. */
+function familyTotals(plan: ReplayPlan, replaced: ReadonlyMap<string, number>): Record<string, FamilyTotals> {
+  const families: Record<string, FamilyTotals> = {};
+  for (const call of plan.calls) {
+    const family = toolFamily(call.tool);
+    const sent = replaced.get(call.callID);
+    const one = sent === undefined ? { ...NO_CALLS, calls: 1, rawTokens: call.tokens } : { calls: 1, rawTokens: call.tokens, compressed: 1, compressedRawTokens: call.tokens, sentTokens: sent };
+    families[family] = addFamily(families[family] ?? NO_CALLS, one);
+  }
+  return families;
 }

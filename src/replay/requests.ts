@@ -18,6 +18,8 @@ export interface ReplayCall extends ToolCallRecord {
   /** The user turn it belongs to. */
   readonly turn: number;
   readonly tokens: number;
+  /** Tokens of the segments between the previous output and this one (text, inputs): `CallView.gapTokens`. */
+  readonly gapTokens: number;
 }
 
 export interface Segment {
@@ -35,6 +37,8 @@ export interface ReplayRequest {
   /** The step this request asked for, counting over the whole session. */
   readonly step: number;
   readonly turn: number;
+  /** Requests in its history so far, itself included (a compaction summary starts a new history). */
+  readonly requests: number;
   /** Its segments: the first `length` of a history shared with the requests after it. */
   readonly segments: readonly Segment[];
   readonly length: number;
@@ -74,25 +78,28 @@ export class TokenCache {
 export function planRequests(session: Session, tokens: TokenCache = new TokenCache()): ReplayPlan {
   const calls: ReplayCall[] = [];
   const requests: ReplayRequest[] = [];
-  const start = (): { segments: Segment[]; sum: number; calls: ReplayCall[] } => {
+  const start = (): { segments: Segment[]; sum: number; calls: ReplayCall[]; requests: number; gap: number } => {
     const segments: Segment[] = [];
     if (session.system !== "") {
       segments.push({ key: "system", kind: "system", tokens: tokens.count(session.system), text: session.system });
     }
-    return { segments, sum: segments.reduce((n, s) => n + s.tokens, 0), calls: [] };
+    return { segments, sum: segments.reduce((n, s) => n + s.tokens, 0), calls: [], requests: 0, gap: 0 };
   };
   let history = start();
   const push = (segment: Segment) => {
     history.segments.push(segment);
     history.sum += segment.tokens;
+    history.gap = segment.kind === "output" ? 0 : history.gap + segment.tokens;
   };
   let step = 0;
   session.turns.forEach((turn, t) => {
     if (turn.user !== "") push({ key: `u${t}`, kind: "user", tokens: tokens.count(turn.user), text: turn.user });
     for (const s of turn.steps) {
+      history.requests++;
       requests.push({
         step,
         turn: t,
+        requests: history.requests,
         segments: history.segments,
         length: history.segments.length,
         rawTokens: history.sum,
@@ -110,9 +117,11 @@ export function planRequests(session: Session, tokens: TokenCache = new TokenCac
         index: calls.length + i,
         turn: t,
         tokens: tokens.count(record.output),
+        gapTokens: 0,
       }));
       for (const call of stepCalls) push({ key: `i:${call.callID}`, kind: "input", tokens: tokens.count(inputText(call)), call });
-      for (const call of stepCalls) {
+      for (const unplaced of stepCalls) {
+        const call = { ...unplaced, gapTokens: history.gap };
         calls.push(call);
         history.calls.push(call);
         push({ key: `o:${call.callID}`, kind: "output", tokens: call.tokens, call });

@@ -20,7 +20,7 @@ export const endless: PolicyDefinition = {
       let v = views.get(call);
       if (v === undefined) {
         const inputTokens = config.compressInputs ? elidedInputTokens(call.callID, call.input, countTokens) : 0;
-        v = { callID: call.callID, tool: call.tool, input: call.input, output: call.output, tokens: call.tokens, inputTokens };
+        v = { callID: call.callID, tool: call.tool, input: call.input, output: call.output, tokens: call.tokens, inputTokens, gapTokens: call.gapTokens };
         views.set(call, v);
       }
       return v;
@@ -34,7 +34,7 @@ export const endless: PolicyDefinition = {
         const before = carried.get(request.sessionID) ?? new Set<string>();
         carried.set(request.sessionID, new Set(calls.map((c) => c.callID)));
         const unseen = new Set(calls.filter((c) => !before.has(c.callID)).map((c) => c.callID));
-        const shaped = await shapeContext({ sessionID: request.sessionID, calls, unseen, config, store });
+        const shaped = await shapeContext({ sessionID: request.sessionID, calls, unseen, config, store, requests: request.requests });
         return { outputs: shaped.renders, inputs: shaped.inputs };
       },
     };

@@ -9,6 +9,8 @@ export interface PolicyRequest {
   readonly sessionID: string;
   /** The user turn the request belongs to (counted from 0). */
   readonly turn: number;
+  /** Model requests in this history so far, this one included (a compaction summary starts a new history). */
+  readonly requests: number;
   /** Tokens of the request with every tool output raw. */
   readonly rawTokens: number;
   /** The completed tool calls visible in the request, oldest first. */
