@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { ContextManagementOptions } from "../anthropic/schema.ts";
+import { CompressionOptions } from "./compression.ts";
 
 /**
  * The plugin options, as given in opencode.json: `"plugin": [["opencode-endless", { ...options }]]`.
@@ -62,6 +63,9 @@ export const EndlessOptions = z
     ...policyFields,
     contextManagement: ContextManagementOptions.prefault({}).describe(
       "Anthropic server-side context management, per provider and model (see 'Provider-native context management')",
+    ),
+    compression: CompressionOptions.prefault({}).describe(
+      "LLM observations written in the background by a compression model per provider (see 'LLM observations'); off until models is set",
     ),
   })
   .strict()

@@ -7,18 +7,22 @@ import { policyOf } from "../config/schema.ts";
 import { createMessagesTransformHook } from "./messages-transform.ts";
 import { createToolAfterHook } from "./tool-after.ts";
 import { type Logger, opencodeLogger } from "../log/logger.ts";
+import { createNotice } from "../log/notice.ts";
 import { guard } from "./guard.ts";
 import { createChatParamsHook } from "./chat-params.ts";
 import { createRecallTool } from "../recall/tool.ts";
+import { createObserverHooks, type ObserverSetup } from "./observer.ts";
 
 /**
  * Builds the plugin's hooks from its options. Anything wrong at start (options, archive) yields no hooks
  * at all, with one log line saying why: opencode then runs exactly as it would without the plugin.
+ * `observer` lets tests watch the compression worker (its events) and point it at its own providers.
  */
 export async function createEndlessHooks(
   input: Pick<PluginInput, "client">,
   rawOptions: unknown,
   log: Logger = opencodeLogger(input.client),
+  observer: Partial<ObserverSetup> = {},
 ): Promise<Hooks> {
   const loaded = loadOptions(rawOptions);
   if (!loaded.ok) {
@@ -34,17 +38,32 @@ export async function createEndlessHooks(
     log("error", `running as pass-through: ${error instanceof Error ? error.message : String(error)}`);
     return {};
   }
-  const store = createArchiveStore(db);
-  const idle = createIdleWork({ db, store, log });
+  const compression = createObserverHooks({ db, options: options.compression, log, notice: createNotice(input.client, log), ...observer });
+  const store = compression.store;
+  const idle = createIdleWork({ db, store, log, onIdle: compression.kick });
+  const contextManagement = createChatParamsHook(options.contextManagement, (message) => log("info", message), policyOf(options));
   return {
-    dispose: () => idle.flush(),
-    "tool.execute.after": guard("tool.execute.after", log, createToolAfterHook({ db, idle })),
+    dispose: async () => {
+      await idle.flush();
+      await compression.stop();
+    },
+    config: async (config) => {
+      try {
+        compression.learnConfig(config);
+      } catch (error) {
+        log("warn", `compression: could not read opencode's provider config: ${String(error)}`);
+      }
+    },
+    "tool.execute.after": guard("tool.execute.after", log, createToolAfterHook({ db, idle, observer: compression.worker })),
     "experimental.chat.messages.transform": guard(
       "experimental.chat.messages.transform",
       log,
       createMessagesTransformHook({ store, config: policyOf(options), log }),
     ),
-    "chat.params": createChatParamsHook(options.contextManagement, (message) => log("info", message), policyOf(options)),
+    "chat.params": async (params, output) => {
+      compression.learnSession(params);
+      await contextManagement(params, output);
+    },
     tool: { recall: createRecallTool({ db, log }) },
   };
 }
