@@ -154,6 +154,7 @@ export function createCompressionWorker(deps: WorkerDeps): CompressionWorker {
       tokens: stored.tokens,
     };
     const problems: string[] = [];
+    let tried = false;
     for (const model of chain) {
       const breaker = breakerOf(model);
       if (breaker.openUntil > now()) {
@@ -173,6 +174,7 @@ export function createCompressionWorker(deps: WorkerDeps): CompressionWorker {
       }
       const fast = await deps.store.fastObservation(job.sessionID, callView);
       emit({ type: "started", sessionID: job.sessionID, callID: job.callID, model, attempt: job.attempts });
+      tried = true;
       let reply: ModelReply;
       try {
         reply = await call(resolved.endpoint, {
@@ -203,9 +205,9 @@ export function createCompressionWorker(deps: WorkerDeps): CompressionWorker {
       deps.store.offerObservation(job.sessionID, job.callID, checked.text);
       return { state: "done", detail: `${model}: ${fastTokens} -> ${tokens} tokens` };
     }
-    // Every model of the chain is unavailable for now: wait for the first breaker to close, or give up.
+    // No model of the chain could be tried for now: wait for the first breaker to close.
     const reopen = Math.min(...chain.map((m) => breakerOf(m).openUntil));
-    if (reopen > now()) return { state: "retry", detail: problems.join("; "), notBefore: reopen, countAttempt: false };
+    if (!tried && reopen > now()) return { state: "retry", detail: problems.join("; "), notBefore: reopen, countAttempt: false };
     return { state: "failed", detail: problems.join("; ") };
   }
 
