@@ -2,7 +2,10 @@ import { afterEach, describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { findJob } from "../../src/archive/compression.ts";
 import { openArchive } from "../../src/archive/open.ts";
+import { compressionBill, sessionStats } from "../../src/archive/stats.ts";
+import { main } from "../../src/cli/main.ts";
 import { createEndlessHooks } from "../../src/hooks/plugin.ts";
+import { assistantWithTools, type Msg, userText } from "../../src/harness/fake-messages.ts";
 import { type MockServer, startMockAnthropic } from "../../src/harness/mock-anthropic.ts";
 import { PROMPT_VERSION } from "../../src/observer/prompt.ts";
 import { createProviderRegistry } from "../../src/observer/providers.ts";
@@ -31,11 +34,11 @@ const chatParams = (sessionID: string) =>
     { temperature: 0, topP: 1, topK: 0, maxOutputTokens: undefined, options: {} },
   ] as never;
 
-async function plugin(archivePath: string, baseURL: string, events: WorkerEvent[]) {
+async function plugin(archivePath: string, baseURL: string, events: WorkerEvent[], options: Record<string, unknown> = {}) {
   const providers = createProviderRegistry({ env: {}, authFile: "/nonexistent" });
   const hooks = await createEndlessHooks(
     { client },
-    { archivePath, compression: { models: { main: "cmp/mini" }, minOutputTokens: 100 } },
+    { archivePath, compression: { models: { main: "cmp/mini" }, minOutputTokens: 100, prices: { "cmp/mini": { input: 1, output: 5 } } }, ...options },
     () => {},
     { providers, onEvent: (e) => events.push(e), backoffBaseMs: 20 },
   );
@@ -95,6 +98,44 @@ describe("the tool hook and the compression worker", () => {
     expect(events.at(-1)).toMatchObject({ type: "finished", callID: "toolu_r", state: "done" });
     expect(findJob(db, SESSION, "toolu_r", PROMPT_VERSION)).toMatchObject({ state: "done", attempts: 1 });
     await second.dispose!();
+    db.close();
+  });
+
+  test("the bill: stats show model spend, jobs, per-request savings and the cache writes of the swap", async () => {
+    using dir = tmpdir();
+    const archivePath = join(dir.path, "a.db");
+    const cmp = startMockAnthropic({ script: () => ({ text: "500 lines: items 0-499 stored in buckets 0-8; all ok." }) });
+    mocks.push(cmp);
+    const events: WorkerEvent[] = [];
+    const hooks = await plugin(archivePath, cmp.baseURL, events, { keepLast: 1, highWaterTokens: 3_000 });
+    await hooks["chat.params"]!(...(chatParams(SESSION) as [never, never]));
+    const messages: Msg[] = [userText(SESSION, "go")];
+    const step = async (i: number) => {
+      const call = { callID: `toolu_${i}`, tool: "bash", input: { command: `store ${i}` }, output: output.replaceAll("ok", `ok${i}`) };
+      await hooks["tool.execute.after"]!({ tool: "bash", sessionID: SESSION, callID: call.callID, args: call.input }, { title: "", output: call.output, metadata: {} });
+      messages.push(assistantWithTools(SESSION, [call]));
+      await hooks["experimental.chat.messages.transform"]!({}, { messages: structuredClone(messages) });
+    };
+    for (let i = 0; i < 3; i++) await step(i);
+    const db = openArchive(archivePath);
+    const batchesBefore = sessionStats(db, SESSION)[0]!.batches;
+    expect(batchesBefore).toBeGreaterThan(0);
+    // Wait for the model to answer for every call so far, then go on until the frontier moves again.
+    for (let i = 0; i < 500 && events.filter((e) => e.type === "finished").length < 3; i++) await Bun.sleep(10);
+    for (let i = 3; i < 12 && sessionStats(db, SESSION)[0]!.batches === batchesBefore; i++) await step(i);
+    const bill = compressionBill(db, SESSION);
+    expect(bill.spent.calls).toBeGreaterThanOrEqual(3);
+    expect(bill.spent.costUsd).toBeCloseTo((bill.spent.inputTokens * 1 + bill.spent.outputTokens * 5) / 1e6, 10);
+    expect(bill.llmRendered).toBeGreaterThanOrEqual(2);
+    expect(bill.savedTokensPerRequest).toBeGreaterThan(0);
+    expect(bill.swaps).toBe(1);
+    expect(bill.swapCacheWriteTokens).toBeGreaterThan(0);
+    expect(compressionBill(db).spent).toEqual(bill.spent);
+    await hooks.dispose!();
+    const out: string[] = [];
+    expect(await main(["stats", "--archive", archivePath], { out: (t) => out.push(t), err: () => {} })).toBe(0);
+    expect(out.join("\n")).toContain(`LLM observations: ${bill.spent.calls} model calls`);
+    expect(out.join("\n")).toContain("all sessions:");
     db.close();
   });
 });
