@@ -6,7 +6,9 @@ import { POLICY_NAMES, type PolicyName } from "../replay/policies/index.ts";
 import { textReport, toJson } from "../replay/report.ts";
 import { runBench } from "../replay/run.ts";
 import { EndlessOptions, type PolicyConfig, policyOf } from "../config/schema.ts";
-import { type Command, type CommandIO, UsageError } from "./io.ts";
+import { type Command, type CommandIO, openExistingArchive, UsageError } from "./io.ts";
+import { openArchiveReadOnly } from "../archive/open.ts";
+import { exportLlmCache, type LlmCache, loadLlmCache } from "../replay/llm-cache.ts";
 
 const USAGE = `usage: endless bench [options] PATH...
 
@@ -24,6 +26,8 @@ options:
   --high-water N         endless: a batch starts when more raw output tokens than this wait
   --low-water N          endless: a batch compresses until at most this many remain
   --min-tokens N         endless: smaller outputs are never compressed
+  --llm-cache FILE       endless: use the LLM observations in FILE (keyed by prompt version and output hash)
+  --llm-cache-from DB    first write FILE from the LLM observations in this Endless archive
   --quiet                no progress lines on stderr
   -h, --help             this text
 (endless options default to the plugin's defaults, see the README's option table)`;
@@ -68,6 +72,11 @@ export const BenchArgs = z
     highWater: wholeNumber("--high-water"),
     lowWater: wholeNumber("--low-water"),
     minTokens: wholeNumber("--min-tokens"),
+    llmCache: z.string().min(1).optional(),
+    llmCacheFrom: z.string().min(1).optional(),
+  })
+  .refine((a) => a.llmCacheFrom === undefined || a.llmCache !== undefined, {
+    message: "--llm-cache-from ARCHIVE writes the cache file: give --llm-cache FILE too",
   })
   .refine((a) => a.chartSession === undefined || a.chart !== undefined, {
     message: "--chart-session picks the session for --chart: give --chart FILE.svg too",
@@ -100,6 +109,8 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs | "help" {
         "high-water": { type: "string" },
         "low-water": { type: "string" },
         "min-tokens": { type: "string" },
+        "llm-cache": { type: "string" },
+        "llm-cache-from": { type: "string" },
       },
     });
   } catch (error) {
@@ -118,6 +129,8 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs | "help" {
     highWater: v["high-water"],
     lowWater: v["low-water"],
     minTokens: v["min-tokens"],
+    llmCache: v["llm-cache"],
+    llmCacheFrom: v["llm-cache-from"],
   });
   if (!result.success) throw new UsageError(result.error.issues.map((i) => i.message).join("; "));
   return result.data;
@@ -154,6 +167,18 @@ async function writeChart(args: BenchArgs & { chart: string }, report: Awaited<R
   return true;
 }
 
+/** Says where the endless figures' observations came from; with no cache, that no LLM figure exists. */
+export function llmNote(llm: LlmCache | undefined): { text: string; json: object | null } {
+  if (llm === undefined) {
+    return { text: "LLM observations: none (no --llm-cache given, and the bench calls no model): the endless figures are the fast compressors'", json: null };
+  }
+  const { asked, found, rejected } = llm.stats;
+  return {
+    text: `LLM observations: from ${llm.file} (prompt version ${llm.promptVersion}): ${found} of ${asked} observations made had a usable cached answer (${rejected} failed the checks); each stands in from its call's first batch on, so the savings are an upper bound`,
+    json: { file: llm.file, promptVersion: llm.promptVersion, ...llm.stats },
+  };
+}
+
 export const benchCommand: Command = {
   summary: "replay recorded sessions under every context policy and compare cost, peak context and retention",
   usage: USAGE,
@@ -164,16 +189,28 @@ export const benchCommand: Command = {
       return 0;
     }
     const config = benchConfig(args);
+    if (args.llmCacheFrom !== undefined && args.llmCache !== undefined) {
+      const db = openExistingArchive(args.llmCacheFrom, openArchiveReadOnly);
+      const written = await exportLlmCache(db, args.llmCache);
+      db.close();
+      io.err(`bench: wrote ${written} LLM observations from ${args.llmCacheFrom} to ${args.llmCache}`);
+    }
+    const llm = args.llmCache === undefined ? undefined : await loadLlmCache(args.llmCache).catch((error: unknown) => {
+      throw new UsageError(error instanceof Error ? error.message : String(error));
+    });
     const report = await runBench(args.paths, {
       policies: args.policies,
       config,
+      llm,
       progress: args.quiet ? undefined : (line) => io.err(`bench: ${line}`),
     });
     if (report.sessions === 0) {
       io.err(`endless bench: no session could be read from ${args.paths.join(", ")}${report.skipped.length > 0 ? " (see the skipped files above)" : ""}`);
       return 1;
     }
-    io.out(args.json ? JSON.stringify(toJson(report, config), null, 2) : textReport(report, args.policies));
+    const note = args.policies.includes("endless") ? llmNote(llm) : undefined;
+    const table = textReport(report, args.policies);
+    io.out(args.json ? JSON.stringify({ ...toJson(report, config), llmObservations: note?.json ?? null }, null, 2) : note ? `${table}\n\n${note.text}` : table);
     if (args.chart !== undefined && !(await writeChart({ ...args, chart: args.chart }, report, io))) return 1;
     return 0;
   },
