@@ -3,7 +3,7 @@ import { defaultArchivePath, openArchive } from "../archive/open.ts";
 import { createIdleWork } from "../archive/idle-work.ts";
 import { createArchiveStore } from "../archive/session-store.ts";
 import { loadOptions } from "../config/load.ts";
-import { policyOf } from "../config/schema.ts";
+import { policyOf, RECALL_TOOL } from "../config/schema.ts";
 import { createMessagesTransformHook } from "./messages-transform.ts";
 import { createToolAfterHook } from "./tool-after.ts";
 import { type Logger, opencodeLogger } from "../log/logger.ts";
@@ -64,6 +64,6 @@ export async function createEndlessHooks(
       compression.learnSession(params);
       await contextManagement(params, output);
     },
-    tool: { recall: createRecallTool({ db, log }) },
+    tool: { [RECALL_TOOL]: createRecallTool({ db, log }) },
   };
 }

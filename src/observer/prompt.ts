@@ -3,7 +3,8 @@
  * The compression prompt and the checks an LLM observation must pass. The prompt is versioned: an
  * observation is stored under the version that wrote it, so a changed prompt never serves old answers.
  */
-import { lineCount, RECALL_TOOL } from "../compress/handle.ts";
+import { lineCount } from "../compress/handle.ts";
+import { RECALL_TOOL } from "../config/schema.ts";
 import type { ToolCall } from "../compress/types.ts";
 
 /** Bump on any change to SYSTEM_PROMPT or buildPrompt: cached observations are keyed by it. */
