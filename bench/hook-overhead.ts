@@ -130,8 +130,8 @@ try {
     console.log(JSON.stringify({ bun: Bun.version, rows }, null, 2));
   } else {
     console.log(`Bun ${Bun.version}, ${navigator.hardwareConcurrency} cores`);
-    console.log("case".padEnd(34), "runs".padStart(5), "p50 ms".padStart(9), "p99 ms".padStart(9));
-    for (const r of rows) console.log(r.case.padEnd(34), String(r.runs).padStart(5), r.p50ms.toFixed(3).padStart(9), r.p99ms.toFixed(3).padStart(9));
+    console.log("case".padEnd(42), "runs".padStart(5), "p50 ms".padStart(9), "p99 ms".padStart(9));
+    for (const r of rows) console.log(r.case.padEnd(42), String(r.runs).padStart(5), r.p50ms.toFixed(3).padStart(9), r.p99ms.toFixed(3).padStart(9));
   }
 } finally {
   rmSync(dir, { recursive: true, force: true });
