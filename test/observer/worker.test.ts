@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import type { Database } from "bun:sqlite";
 import { findJob, jobCounts, spentBy } from "../../src/archive/compression.ts";
+import { forgetSession } from "../../src/archive/forget.ts";
 import { openArchive } from "../../src/archive/open.ts";
 import { createArchiveStore } from "../../src/archive/session-store.ts";
 import { archiveToolCall } from "../../src/archive/tool-calls.ts";
@@ -248,5 +249,16 @@ describe("the compression worker against mock providers on 127.0.0.1", () => {
     const job = await settled(second, "toolu_resume");
     expect([job.state, job.attempts]).toEqual(["done", 1]);
     expect(cmp.requests).toHaveLength(2);
+  });
+
+  test("endless forget removes a session's jobs, spend and LLM observations with its calls", async () => {
+    const cmp = mock(() => ({ text: SUMMARY }));
+    const s = setup({ models: { main: "cmp/mini" } }, { cmp: { baseURL: cmp.baseURL } });
+    s.add("toolu_forget");
+    expect((await settled(s, "toolu_forget")).state).toBe("done");
+    forgetSession(s.db, SESSION);
+    expect(findJob(s.db, SESSION, "toolu_forget", PROMPT_VERSION)).toBeUndefined();
+    expect(spentBy(s.db, { sessionID: SESSION }).calls).toBe(0);
+    expect(s.db.query<{ n: number }, []>("SELECT count(*) AS n FROM observations").get()!.n).toBe(0);
   });
 });
