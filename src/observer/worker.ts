@@ -13,6 +13,7 @@ import {
   type CompressionJob,
   enqueueJob,
   finishJob,
+  LLM_METHOD,
   nextDueTime,
   recordSpend,
   retryJob,
@@ -26,10 +27,9 @@ import { type CompressionOptions, compressionChain } from "../config/compression
 import type { Logger } from "../log/logger.ts";
 import type { Notice } from "../log/notice.ts";
 import { countTokens } from "../tokens/count.ts";
-import { callModel, type ModelCallError, type ModelReply, type ModelRequest, type Endpoint } from "./clients.ts";
+import { callModel, type Endpoint, type ModelCallError, type ModelReply, type ModelRequest } from "./clients.ts";
 import { buildPrompt, checkObservation, PROMPT_VERSION, SYSTEM_PROMPT } from "./prompt.ts";
 import type { ProviderRegistry } from "./providers.ts";
-import { LLM_METHOD } from "../archive/compression.ts";
 
 const DAY_MS = 86_400_000;
 const MAX_BACKOFF_MS = 10 * 60_000;
