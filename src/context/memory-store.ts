@@ -7,7 +7,7 @@ import { emptyFrontier, type FrontierState, rememberObservations, type SessionSt
  * A SessionStore held in memory: for the replay benchmark and tests. Observations come from the real
  * compressors; `llm` may offer an LLM observation for a call, used where it is smaller than the fast one.
  */
-export function createMemoryStore(llm?: (call: ToolCall) => string | undefined): SessionStore {
+export function createMemoryStore(llm?: (call: ToolCall) => Promise<string | undefined>): SessionStore {
   const states = new Map<string, FrontierState>();
   return {
     async load(sessionID) {
@@ -18,7 +18,7 @@ export function createMemoryStore(llm?: (call: ToolCall) => string | undefined):
     },
     observe: rememberObservations(async (_sessionID, call) => {
       const fast = (await compress(call)).text;
-      const better = llm?.(call);
+      const better = await llm?.(call);
       return better !== undefined && countTokens(better) < countTokens(fast) ? better : fast;
     }),
   };

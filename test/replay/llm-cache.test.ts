@@ -12,6 +12,7 @@ import type { Session } from "../../src/replay/importers/model.ts";
 import { exportLlmCache, llmCacheKey, loadLlmCache } from "../../src/replay/llm-cache.ts";
 import { benchSessions } from "../../src/replay/run.ts";
 import { tmpdir } from "../fake/tmp.ts";
+import { startMockAnthropic } from "../../src/harness/mock-anthropic.ts";
 import { OPENCODE_EXPORT } from "../fixtures/sessions/small.ts";
 
 const outputOf = (n: number) => Array.from({ length: 300 }, (_, i) => `job ${n}.${i}: finished with status 0 after ${i % 11} s`).join("\n");
@@ -67,7 +68,7 @@ describe("the replay bench with LLM observations from a cache file", () => {
     expect(err.join("\n")).toContain(`wrote 1 LLM observations from ${archive}`);
     const loaded = await loadLlmCache(cache);
     // The answer is keyed by the output alone: a replayed call with another id gets it, with its own handle.
-    expect(loaded.lookup({ callID: "call_3", tool: "bash", input: {}, output: outputOf(3) })).toBe(
+    expect(await loaded.lookup({ callID: "call_3", tool: "bash", input: {}, output: outputOf(3) })).toBe(
       `${answer(3)}\n[endless: model summary of 300 lines; full output: recall({"id":"call_3"})]`,
     );
     expect(await exportLlmCache(openArchive(archive), cache)).toBe(1);
@@ -77,5 +78,24 @@ describe("the replay bench with LLM observations from a cache file", () => {
     expect(out.join("\n")).toContain("LLM observations: none (no --llm-cache given, and the bench calls no model)");
     expect(await main(["bench", "--quiet", "--llm-cache", join(dir.path, "missing.json"), dir.path], io)).toBe(2);
     expect(err.join("\n")).toContain("not an LLM observation cache");
+  });
+
+  test("--llm-model fills the cache once: the second run asks the model nothing and gives the same figures", async () => {
+    using dir = tmpdir();
+    await using model = startMockAnthropic({ script: (req) => ({ text: `${/run-jobs (\d+)/.exec(JSON.stringify(req.body))?.[1] ?? "?"}: 300 job lines, all status 0.` }) });
+    const file = join(dir.path, "filled.json");
+    const filler = { model: "cmp/mini", endpoint: { protocol: "openai" as const, baseURL: model.baseURL, model: "mini" }, maxTokens: 300, timeoutMs: 10_000, minOutputTokens: 500 };
+    const first = await loadLlmCache(file, filler);
+    const one = await benchSessions([session], { policies: ["endless"], config, llm: first });
+    await first.save();
+    const asked = model.requests.length;
+    expect(asked).toBeGreaterThan(0);
+    expect(first.stats.modelCalls).toBe(asked);
+    const second = await loadLlmCache(file, filler);
+    const two = await benchSessions([session], { policies: ["endless"], config, llm: second });
+    expect(model.requests.length).toBe(asked);
+    expect(second.stats.modelCalls).toBe(0);
+    expect(two.policies.endless!.inputTokens).toBe(one.policies.endless!.inputTokens);
+    expect(await main(["bench", "--llm-model", "cmp/mini", dir.path], { out: () => {}, err: () => {} })).toBe(2);
   });
 });
