@@ -23,7 +23,14 @@ export interface IdleWork {
  * full-text indexing, and the WAL checkpoint (the plugin's connection turns auto-checkpoints off, whose
  * fsync would otherwise land inside a tool hook now and then).
  */
-export function createIdleWork(deps: { db: Database; store: SessionStore; log: Logger; delayMs?: number }): IdleWork {
+export function createIdleWork(deps: {
+  db: Database;
+  store: SessionStore;
+  log: Logger;
+  delayMs?: number;
+  /** Runs after each flush: the LLM observation worker starts its due jobs then, in the same idle time. */
+  onIdle?: () => void;
+}): IdleWork {
   const queue: { sessionID: string; call: CallView }[] = [];
   let timer: ReturnType<typeof setTimeout> | undefined;
 
@@ -46,6 +53,7 @@ export function createIdleWork(deps: { db: Database; store: SessionStore; log: L
     } catch (error) {
       deps.log("warn", `archive maintenance failed; it is retried after the next tool call: ${String(error)}`);
     }
+    deps.onIdle?.();
   };
 
   return {

@@ -6,7 +6,11 @@ import { POLICY_NAMES, type PolicyName } from "../replay/policies/index.ts";
 import { textReport, toJson } from "../replay/report.ts";
 import { runBench } from "../replay/run.ts";
 import { EndlessOptions, type PolicyConfig, policyOf } from "../config/schema.ts";
-import { type Command, type CommandIO, UsageError } from "./io.ts";
+import { type Command, type CommandIO, openExistingArchive, UsageError } from "./io.ts";
+import { openArchiveReadOnly } from "../archive/open.ts";
+import { exportLlmCache, type LlmCache, loadLlmCache } from "../replay/llm-cache.ts";
+import { CompressionOptions } from "../config/compression.ts";
+import { createProviderRegistry } from "../observer/providers.ts";
 
 const USAGE = `usage: endless bench [options] PATH...
 
@@ -24,6 +28,11 @@ options:
   --high-water N         endless: a batch starts when more raw output tokens than this wait
   --low-water N          endless: a batch compresses until at most this many remain
   --min-tokens N         endless: smaller outputs are never compressed
+  --llm-cache FILE       endless: use the LLM observations in FILE (keyed by prompt version and output hash)
+  --llm-cache-from DB    first write FILE from the LLM observations in this Endless archive
+  --llm-model P/M        ask this model for outputs FILE has no answer for, and save the answers to FILE
+                         (key from the provider's env variable or opencode's auth.json; calls cost money)
+  --llm-base-url URL     the model's API base URL, ending in /v1 (default: the provider's public API)
   --quiet                no progress lines on stderr
   -h, --help             this text
 (endless options default to the plugin's defaults, see the README's option table)`;
@@ -68,6 +77,16 @@ export const BenchArgs = z
     highWater: wholeNumber("--high-water"),
     lowWater: wholeNumber("--low-water"),
     minTokens: wholeNumber("--min-tokens"),
+    llmCache: z.string().min(1).optional(),
+    llmCacheFrom: z.string().min(1).optional(),
+    llmModel: z.string().regex(/^[^/\s]+\/\S+$/, '--llm-model takes "provider/model", e.g. anthropic/claude-haiku-4-5').optional(),
+    llmBaseUrl: z.string().url("--llm-base-url takes a URL, e.g. http://127.0.0.1:11434/v1").optional(),
+  })
+  .refine((a) => a.llmModel === undefined || a.llmCache !== undefined, {
+    message: "--llm-model saves its answers to the cache file: give --llm-cache FILE too",
+  })
+  .refine((a) => a.llmCacheFrom === undefined || a.llmCache !== undefined, {
+    message: "--llm-cache-from ARCHIVE writes the cache file: give --llm-cache FILE too",
   })
   .refine((a) => a.chartSession === undefined || a.chart !== undefined, {
     message: "--chart-session picks the session for --chart: give --chart FILE.svg too",
@@ -100,6 +119,10 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs | "help" {
         "high-water": { type: "string" },
         "low-water": { type: "string" },
         "min-tokens": { type: "string" },
+        "llm-cache": { type: "string" },
+        "llm-cache-from": { type: "string" },
+        "llm-model": { type: "string" },
+        "llm-base-url": { type: "string" },
       },
     });
   } catch (error) {
@@ -118,6 +141,10 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs | "help" {
     highWater: v["high-water"],
     lowWater: v["low-water"],
     minTokens: v["min-tokens"],
+    llmCache: v["llm-cache"],
+    llmCacheFrom: v["llm-cache-from"],
+    llmModel: v["llm-model"],
+    llmBaseUrl: v["llm-base-url"],
   });
   if (!result.success) throw new UsageError(result.error.issues.map((i) => i.message).join("; "));
   return result.data;
@@ -154,6 +181,28 @@ async function writeChart(args: BenchArgs & { chart: string }, report: Awaited<R
   return true;
 }
 
+/** The model that fills the cache (--llm-model), reached with what opencode's env and auth.json hold. */
+function cacheFiller(args: BenchArgs) {
+  if (args.llmModel === undefined) return undefined;
+  const resolved = createProviderRegistry().resolve(args.llmModel, args.llmBaseUrl === undefined ? {} : { baseURL: args.llmBaseUrl });
+  if (!resolved.ok) throw new UsageError(`--llm-model ${args.llmModel}: ${resolved.problem} (for the bench: --llm-base-url, or the provider's key variable)`);
+  const defaults = CompressionOptions.parse({});
+  return { model: args.llmModel, endpoint: resolved.endpoint, maxTokens: defaults.maxObservationTokens, timeoutMs: defaults.timeoutMs, minOutputTokens: defaults.minOutputTokens };
+}
+
+/** Says where the endless figures' observations came from; with no cache, that no LLM figure exists. */
+export function llmNote(llm: LlmCache | undefined): { text: string; json: object | null } {
+  if (llm === undefined) {
+    return { text: "LLM observations: none (no --llm-cache given, and the bench calls no model): the endless figures are the fast compressors'", json: null };
+  }
+  const { asked, found, rejected, modelCalls, modelTokens, modelFailures } = llm.stats;
+  const asking = modelCalls === 0 ? "" : `; ${modelCalls} asked of the model this run (${modelTokens} tokens, ${modelFailures} failed), saved to the file`;
+  return {
+    text: `LLM observations: from ${llm.file} (prompt version ${llm.promptVersion}): ${found} of ${asked} observations made had a usable answer (${rejected} failed the checks)${asking}; each stands in from its call's first batch on, so the savings are an upper bound`,
+    json: { file: llm.file, promptVersion: llm.promptVersion, ...llm.stats },
+  };
+}
+
 export const benchCommand: Command = {
   summary: "replay recorded sessions under every context policy and compare cost, peak context and retention",
   usage: USAGE,
@@ -164,16 +213,29 @@ export const benchCommand: Command = {
       return 0;
     }
     const config = benchConfig(args);
+    if (args.llmCacheFrom !== undefined && args.llmCache !== undefined) {
+      const db = openExistingArchive(args.llmCacheFrom, openArchiveReadOnly);
+      const written = await exportLlmCache(db, args.llmCache);
+      db.close();
+      io.err(`bench: wrote ${written} LLM observations from ${args.llmCacheFrom} to ${args.llmCache}`);
+    }
+    const llm = args.llmCache === undefined ? undefined : await loadLlmCache(args.llmCache, cacheFiller(args)).catch((error: unknown) => {
+      throw new UsageError(error instanceof Error ? error.message : String(error));
+    });
     const report = await runBench(args.paths, {
       policies: args.policies,
       config,
+      llm,
       progress: args.quiet ? undefined : (line) => io.err(`bench: ${line}`),
     });
     if (report.sessions === 0) {
       io.err(`endless bench: no session could be read from ${args.paths.join(", ")}${report.skipped.length > 0 ? " (see the skipped files above)" : ""}`);
       return 1;
     }
-    io.out(args.json ? JSON.stringify(toJson(report, config), null, 2) : textReport(report, args.policies));
+    await llm?.save();
+    const note = args.policies.includes("endless") ? llmNote(llm) : undefined;
+    const table = textReport(report, args.policies);
+    io.out(args.json ? JSON.stringify({ ...toJson(report, config), llmObservations: note?.json ?? null }, null, 2) : note ? `${table}\n\n${note.text}` : table);
     if (args.chart !== undefined && !(await writeChart({ ...args, chart: args.chart }, report, io))) return 1;
     return 0;
   },

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { CompressionOptions } from "./compression.ts";
 import { ContextManagementOptions } from "./context-management.ts";
 
 /**
@@ -81,6 +82,9 @@ export const EndlessOptions = z
     compaction: CompactionOptions.prefault({}).describe("opencode's compaction, on a patched opencode (see 'Patched opencode'); stock opencode ignores it"),
     contextManagement: ContextManagementOptions.prefault({}).describe(
       "Anthropic server-side context management, per provider and model (see 'Provider-native context management')",
+    ),
+    compression: CompressionOptions.prefault({}).describe(
+      "LLM observations written in the background by a compression model per provider (see 'LLM observations'); off until models is set",
     ),
   })
   .strict()

@@ -36,8 +36,14 @@ export interface Reply {
   stopReason?: "end_turn" | "tool_use" | "max_tokens" | "stop_sequence";
   /** Overrides the reported usage (e.g. to provoke opencode's overflow compaction exactly once). */
   usage?: { inputTokens?: number; outputTokens?: number; cacheReadTokens?: number; cacheWriteTokens?: number };
-  /** Answer with an HTTP error instead of a message (e.g. 529 overloaded_error). */
-  error?: { status: number; type: string; message: string };
+  /** Answer with an HTTP error instead of a message (e.g. 529 overloaded_error), with extra headers (e.g. retry-after). */
+  error?: { status: number; type: string; message: string; headers?: Record<string, string> };
+  /** Answer 200 with this body as is (e.g. a malformed one) instead of a message. */
+  rawBody?: string;
+  /** Wait this long before answering (a slow model). */
+  delayMs?: number;
+  /** Answer only once this settles: a test holds a reply until it has seen what it orders against. */
+  hold?: Promise<unknown>;
   /**
    * Anthropic only: a server-side `compaction` block emitted first (as the API does for `compact_20260112`),
    * streamed as `content_block_start` + one `compaction_delta`. `encryptedContent` is the opaque field
@@ -150,7 +156,10 @@ export function startMockAnthropic(options: MockOptions): MockServer {
       const problem = options.validate?.(body, recorded);
       if (problem !== undefined) return errorResponse(route, 400, "invalid_request_error", problem);
       const reply = await runScript(options.script, recorded, generated++);
-      if (reply.error) return errorResponse(route, reply.error.status, reply.error.type, reply.error.message);
+      if (reply.delayMs !== undefined) await Bun.sleep(reply.delayMs);
+      if (reply.hold !== undefined) await reply.hold.catch(() => {});
+      if (reply.error) return errorResponse(route, reply.error.status, reply.error.type, reply.error.message, reply.error.headers);
+      if (reply.rawBody !== undefined) return new Response(reply.rawBody, { headers: JSON_HEADERS });
       const message = buildMessage(reply, body, route, ids, options.model ?? DEFAULT_MODEL);
       return route === "anthropic" ? anthropicResponse(message, body.stream === true) : openaiResponse(message, body.stream === true);
     },
@@ -250,6 +259,12 @@ export function toolResultsOf(body: RequestBody | undefined): ToolResult[] {
   return results;
 }
 
+/** The system prompt of a request: Anthropic's `system`, or OpenAI's system message. */
+export function systemTextOf(body: RequestBody | undefined): string {
+  if (body?.system !== undefined) return textOf(body.system);
+  return textOf((body?.messages ?? []).find((m) => m.role === "system")?.content);
+}
+
 /** Text of the last user message that has text (tool-result-only user messages are skipped). */
 export function lastUserText(body: RequestBody | undefined): string {
   const users = (body?.messages ?? []).filter((m) => m.role === "user");
@@ -327,9 +342,9 @@ function notFound(req: RecordedRequest): Response {
   return Response.json({ type: "error", error: { type: "not_found_error", message: `mock: no route for ${req.method} ${req.path}` } }, { status: 404 });
 }
 
-function errorResponse(route: Protocol, status: number, type: string, message: string): Response {
+function errorResponse(route: Protocol, status: number, type: string, message: string, headers: Record<string, string> = {}): Response {
   const payload = route === "anthropic" ? { type: "error", error: { type, message } } : { error: { message, type, code: null, param: null } };
-  return Response.json(payload, { status, headers: JSON_HEADERS });
+  return Response.json(payload, { status, headers: { ...JSON_HEADERS, ...headers } });
 }
 
 // ---------------------------------------------------------------------------------------------------

@@ -7,8 +7,9 @@ import { policyOf, RECALL_TOOL } from "../config/schema.ts";
 import { createMessagesTransformHook } from "./messages-transform.ts";
 import { createToolAfterHook } from "./tool-after.ts";
 import { type Logger, opencodeLogger } from "../log/logger.ts";
+import { createNotice } from "../log/notice.ts";
 import { guard } from "./guard.ts";
-import { createChatParamsHook } from "./chat-params.ts";
+import { type ChatParamsHook, createChatParamsHook } from "./chat-params.ts";
 import { createRecallTool } from "../recall/tool.ts";
 import { activePatches, describePatches } from "../patch/detect.ts";
 import { createCompactingHook, createCompactionSummary } from "./compacting.ts";
@@ -20,15 +21,18 @@ interface PatchedHooks {
   "experimental.chat.step.finish": (input: unknown, output: unknown) => Promise<void>;
   "experimental.session.overflow": (input: { sessionID: string }, output: { overflow: boolean }) => Promise<void>;
 }
+import { createObserverHooks, type ObserverSetup } from "./observer.ts";
 
 /**
  * Builds the plugin's hooks from its options. Anything wrong at start (options, archive) yields no hooks
  * at all, with one log line saying why: opencode then runs exactly as it would without the plugin.
+ * `observer` lets tests watch the compression worker (its events) and point it at its own providers.
  */
 export async function createEndlessHooks(
   input: Pick<PluginInput, "client">,
   rawOptions: unknown,
   log: Logger = opencodeLogger(input.client),
+  observer: Partial<ObserverSetup> = {},
 ): Promise<Hooks & Partial<PatchedHooks>> {
   const loaded = loadOptions(rawOptions);
   if (!loaded.ok) {
@@ -44,19 +48,35 @@ export async function createEndlessHooks(
     log("error", `running as pass-through: ${error instanceof Error ? error.message : String(error)}`);
     return {};
   }
-  const store = createArchiveStore(db);
-  const idle = createIdleWork({ db, store, log });
+  const compression = createObserverHooks({ db, options: options.compression, log, notice: createNotice(input.client, log), ...observer });
+  const store = compression.store;
+  const idle = createIdleWork({ db, store, log, onIdle: compression.kick });
+  const learnConfig = guard(
+    "config",
+    log,
+    async (config: Parameters<NonNullable<Hooks["config"]>>[0]) => compression.learnConfig(config),
+    (error) => `compression: could not read opencode's provider config: ${String(error)}`,
+  );
+  const learnSession = guard("chat.params", log, async (params: Parameters<ChatParamsHook>[0]) => compression.learnSession(params));
+  const contextManagement = createChatParamsHook(options.contextManagement, (message) => log("info", message), policyOf(options));
   log("info", describePatches(activePatches()));
   const compactionSummary = createCompactionSummary({ db, store });
   return {
-    dispose: () => idle.flush(),
-    "tool.execute.after": guard("tool.execute.after", log, createToolAfterHook({ db, idle })),
+    dispose: async () => {
+      await idle.flush();
+      await compression.stop();
+    },
+    config: (config) => learnConfig(config, undefined),
+    "tool.execute.after": guard("tool.execute.after", log, createToolAfterHook({ db, idle, observer: compression.worker })),
     "experimental.chat.messages.transform": guard(
       "experimental.chat.messages.transform",
       log,
       createMessagesTransformHook({ store, config: policyOf(options), log }),
     ),
-    "chat.params": createChatParamsHook(options.contextManagement, (message) => log("info", message), policyOf(options)),
+    "chat.params": async (params, output) => {
+      await learnSession(params, undefined);
+      await contextManagement(params, output);
+    },
     tool: { [RECALL_TOOL]: createRecallTool({ db, log }) },
     "experimental.chat.step.finish": guard("experimental.chat.step.finish", log, createStepFinishHook({ db })),
     "experimental.session.overflow": guard("experimental.session.overflow", log, createOverflowHook({ options: options.compaction, log })),

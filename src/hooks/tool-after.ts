@@ -1,6 +1,7 @@
 import type { Database } from "bun:sqlite";
 import { resolveFullOutput } from "../archive/full-output.ts";
 import type { IdleWork } from "../archive/idle-work.ts";
+import type { CompressionWorker } from "../observer/worker.ts";
 import { archiveToolCall } from "../archive/tool-calls.ts";
 import { RECALL_TOOL } from "../config/schema.ts";
 import { asRecord } from "../json/record.ts";
@@ -26,6 +27,8 @@ export interface ToolAfterOutput {
 export function createToolAfterHook(deps: {
   db: Database;
   idle: IdleWork;
+  /** Queues an LLM observation (one row insert); the model is called later, in idle time. */
+  observer?: Pick<CompressionWorker, "enqueue">;
   /** Where opencode saves cut-short outputs; its default location unless a test says otherwise. */
   toolOutputDir?: string;
 }) {
@@ -44,5 +47,6 @@ export function createToolAfterHook(deps: {
     };
     archiveToolCall(deps.db, call, "replace");
     deps.idle.add(input.sessionID, call);
+    deps.observer?.enqueue(input.sessionID, input.callID, call.tokens);
   };
 }

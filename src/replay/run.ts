@@ -7,6 +7,7 @@ import { POLICIES, type PolicyName } from "./policies/index.ts";
 import { RecallProbe } from "./recallable.ts";
 import { replayPolicy } from "./replay.ts";
 import { planRequests, TokenCache } from "./requests.ts";
+import type { LlmCache } from "./llm-cache.ts";
 
 /** Policies that give the model a recall tool over the archive of originals. */
 const WITH_RECALL: ReadonlySet<PolicyName> = new Set(["endless"]);
@@ -41,6 +42,8 @@ export interface BenchOptions {
   readonly progress?: (line: string) => void;
   /** The token counter (default: the project's tokenizer, each distinct text counted once). */
   readonly tokens?: TokenCache;
+  /** LLM observations for the endless policy, from a cache file; absent: the fast compressors only. */
+  readonly llm?: LlmCache;
 }
 
 /** Replays one session under every policy. */
@@ -57,7 +60,7 @@ export async function benchSession(
   const policies: ByPolicy<PolicyTotals> = {};
   const context: ByPolicy<readonly number[]> = {};
   for (const name of options.policies) {
-    const policy = POLICIES[name].create({ config: options.config });
+    const policy = POLICIES[name].create({ config: options.config, llm: options.llm });
     const run = await replayPolicy({ plan, references, policy, tokens });
     policies[name] = policyTotals({ ...run, recalled: WITH_RECALL.has(name) ? recalled : null });
     context[name] = run.requests.map((r) => r.tokens);

@@ -13,8 +13,10 @@ import type { PolicyDefinition } from "./types.ts";
 export const endless: PolicyDefinition = {
   name: "endless",
   summary: "this project: deterministic observations, frontier moved in batches, originals recallable",
-  create: ({ config }) => {
-    const store = createMemoryStore();
+  create: ({ config, llm }) => {
+    // LLM observations from a cache stand in from a call's first batch on, as if the model had answered by
+    // then: the savings are an upper bound, and no swap rewrites the cache.
+    const store = createMemoryStore(llm && ((call) => llm.lookup(call)));
     const views = new WeakMap<ReplayCall, CallView>();
     const view = (call: ReplayCall): CallView => {
       let v = views.get(call);

@@ -1,4 +1,5 @@
 import type { PolicyConfig } from "../../config/schema.ts";
+import type { LlmCache } from "../llm-cache.ts";
 import type { ReplayCall } from "../requests.ts";
 
 export const POLICY_NAMES = ["none", "opencode-prune", "anthropic-clear", "mask-last-5", "endless"] as const;
@@ -34,5 +35,5 @@ export interface PolicyDefinition {
   readonly name: PolicyName;
   readonly summary: string;
   /** A fresh policy for one session. */
-  create(options: { readonly config: PolicyConfig }): Policy;
+  create(options: { readonly config: PolicyConfig; readonly llm?: LlmCache }): Policy;
 }
