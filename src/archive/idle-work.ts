@@ -23,7 +23,14 @@ export interface IdleWork {
  * full-text indexing, and the WAL checkpoint (the plugin's connection turns auto-checkpoints off, whose
  * fsync would otherwise land inside a tool hook now and then).
  */
-export function createIdleWork(deps: { db: Database; store: SessionStore; log: Logger; delayMs?: number }): IdleWork {
+export function createIdleWork(deps: {
+  db: Database;
+  store: SessionStore;
+  log: Logger;
+  delayMs?: number;
+  /** More deferred writes to run with the archive maintenance (the session ledgers). */
+  maintenance?: () => void;
+}): IdleWork {
   const queue: { sessionID: string; call: CallView }[] = [];
   let timer: ReturnType<typeof setTimeout> | undefined;
 
@@ -41,6 +48,7 @@ export function createIdleWork(deps: { db: Database; store: SessionStore; log: L
       });
     }
     try {
+      deps.maintenance?.();
       indexPendingOutputs(deps.db);
       deps.db.run("PRAGMA wal_checkpoint(PASSIVE)");
     } catch (error) {

@@ -2,6 +2,8 @@ import type { Message, Part, ToolPart, ToolStateCompleted } from "@opencode-ai/s
 import type { PolicyConfig } from "../config/schema.ts";
 import { type CallView, elidedInputTokens, type SessionStore, shapeContext } from "../context/engine.ts";
 import type { Logger } from "../log/logger.ts";
+import type { Notice } from "../log/notice.ts";
+import type { Folder } from "./fold.ts";
 import { countTokens } from "../tokens/count.ts";
 
 type CompletedToolPart = ToolPart & { state: ToolStateCompleted };
@@ -61,7 +63,7 @@ function tokenMemo(count: (part: CompletedToolPart) => number): (part: Completed
  * input fields of older calls (opencode builds each tool_use block from `state.input`) with stand-ins, in
  * what is sent. It mutates the request's copy of the messages in place; opencode's stored history is untouched.
  */
-export function createMessagesTransformHook(deps: { store: SessionStore; config: PolicyConfig; log: Logger }) {
+export function createMessagesTransformHook(deps: { store: SessionStore; config: PolicyConfig; log: Logger; folder?: Folder; notice?: Notice }) {
   const tokensOf = tokenMemo((part) => countTokens(part.state.output));
   const inputTokensOf = tokenMemo((part) =>
     deps.config.compressInputs ? elidedInputTokens(part.callID, part.state.input, countTokens) : 0,
@@ -70,6 +72,8 @@ export function createMessagesTransformHook(deps: { store: SessionStore; config:
   return async (_input: unknown, output: WithMessages): Promise<void> => {
     const sessionID = sessionOf(output.messages);
     if (sessionID === undefined) return;
+    // The ledger reads the outputs as opencode stored them, before any is replaced by its observation.
+    deps.folder?.record(sessionID, output.messages);
     const parts = sendableToolParts(output.messages);
     const calls: CallView[] = parts.map((p) => ({
       callID: p.callID,
@@ -98,6 +102,15 @@ export function createMessagesTransformHook(deps: { store: SessionStore; config:
       if (render !== undefined) part.state.output = render;
       const input = inputs.get(part.callID);
       if (input !== undefined) part.state.input = input;
+    }
+    if (deps.folder === undefined) return;
+    try {
+      await deps.folder.fold(sessionID, output.messages, unseen);
+    } catch (error) {
+      // The observations stand; the request goes unfolded, which the fold's next move makes up for.
+      const message = `folding failed, this request is sent unfolded: ${error instanceof Error ? error.message : String(error)}`;
+      if (deps.notice) deps.notice("fold-failed", "warn", message);
+      else deps.log("warn", message);
     }
   };
 }

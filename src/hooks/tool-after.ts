@@ -1,9 +1,11 @@
 import type { Database } from "bun:sqlite";
 import { resolveFullOutput } from "../archive/full-output.ts";
 import type { IdleWork } from "../archive/idle-work.ts";
+import type { LedgerStore } from "../archive/ledger.ts";
 import { archiveToolCall } from "../archive/tool-calls.ts";
 import { RECALL_TOOL } from "../compress/handle.ts";
 import { asRecord } from "../json/record.ts";
+import { exitOf } from "../ledger/extract.ts";
 import { estimateTokens } from "../tokens/count.ts";
 
 export interface ToolAfterInput {
@@ -26,6 +28,8 @@ export interface ToolAfterOutput {
 export function createToolAfterHook(deps: {
   db: Database;
   idle: IdleWork;
+  /** The session ledgers: the call is recorded in memory here, written in idle work. */
+  ledgers?: LedgerStore;
   /** Where opencode saves cut-short outputs; its default location unless a test says otherwise. */
   toolOutputDir?: string;
 }) {
@@ -43,6 +47,7 @@ export function createToolAfterHook(deps: {
       ...full,
     };
     archiveToolCall(deps.db, call, "replace");
+    deps.ledgers?.recordCall(input.sessionID, { ...call, exit: exitOf(call.metadata) });
     deps.idle.add(input.sessionID, call);
   };
 }

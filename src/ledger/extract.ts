@@ -13,6 +13,12 @@ export interface LedgerCall {
   readonly exit?: number;
 }
 
+/** The exit code in opencode's bash metadata (`exit`), when there is one. */
+export function exitOf(metadata: unknown): number | undefined {
+  const exit = typeof metadata === "object" && metadata !== null ? (metadata as { exit?: unknown }).exit : undefined;
+  return typeof exit === "number" && Number.isInteger(exit) ? exit : undefined;
+}
+
 /** A stored user request is bounded: the digest shows less, and recall has the rest. */
 const REQUEST_CHARS = 4_000;
 const ERROR_CHARS = 200;
