@@ -197,8 +197,12 @@ export function createFolder(deps: {
       let moved = false;
       const usable = s.record.usable;
       if (usable !== undefined) {
-        // Another first message than the one the fold was made on: opencode compacted. The ledger goes again.
-        if (state !== undefined && state.anchor !== first.info.id) {
+        // The first message is remembered from the start: another one later means opencode compacted, and
+        // the ledger goes again.
+        if (state === undefined) {
+          state = { anchor: first.info.id, folds: 0, digest: "", digestTokens: 0 };
+          moved = true;
+        } else if (state.anchor !== first.info.id) {
           const digest = render(sessionID, foldMarks(usable, 0, ratios).digestBudget, deps.ledgers.get(sessionID).calls.length);
           state = { anchor: first.info.id, folds: state.folds, digest: digest.text, digestTokens: digest.tokens };
           moved = true;
