@@ -24,6 +24,8 @@ options:
   --high-water N         endless: a batch starts when more raw output tokens than this wait
   --low-water N          endless: a batch compresses until at most this many remain
   --min-tokens N         endless: smaller outputs are never compressed
+  --window N             a model window in tokens: count each policy's requests over it (overWindow), and
+                         let endless fold into its ledger as the plugin does on a model of that usable window
   --quiet                no progress lines on stderr
   -h, --help             this text
 (endless options default to the plugin's defaults, see the README's option table)`;
@@ -68,6 +70,7 @@ export const BenchArgs = z
     highWater: wholeNumber("--high-water"),
     lowWater: wholeNumber("--low-water"),
     minTokens: wholeNumber("--min-tokens"),
+    window: wholeNumber("--window").refine((n) => n === undefined || n >= 1000, "--window takes a window of at least 1000 tokens, e.g. --window 32000"),
   })
   .refine((a) => a.chartSession === undefined || a.chart !== undefined, {
     message: "--chart-session picks the session for --chart: give --chart FILE.svg too",
@@ -100,6 +103,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs | "help" {
         "high-water": { type: "string" },
         "low-water": { type: "string" },
         "min-tokens": { type: "string" },
+        window: { type: "string" },
       },
     });
   } catch (error) {
@@ -118,6 +122,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs | "help" {
     highWater: v["high-water"],
     lowWater: v["low-water"],
     minTokens: v["min-tokens"],
+    window: v.window,
   });
   if (!result.success) throw new UsageError(result.error.issues.map((i) => i.message).join("; "));
   return result.data;
@@ -167,6 +172,7 @@ export const benchCommand: Command = {
     const report = await runBench(args.paths, {
       policies: args.policies,
       config,
+      ...(args.window !== undefined ? { window: args.window } : {}),
       progress: args.quiet ? undefined : (line) => io.err(`bench: ${line}`),
     });
     if (report.sessions === 0) {

@@ -112,3 +112,13 @@ export function foldMarks(
     digestBudget: Math.min(ratios.digestMax, Math.floor(usable * ratios.digest)),
   };
 }
+
+/**
+ * What an output the model has not read is sent as when the request would pass the ceiling: its
+ * observation, cut to `room` tokens (about three characters a token, the handle kept) when even that is
+ * too large.
+ */
+export function fitToRoom(observation: string, room: number, count: (text: string) => number, handle: string): string {
+  if (count(observation) <= room) return observation;
+  return `${observation.slice(0, Math.max(0, room * 3 - handle.length))}\n${handle}`;
+}

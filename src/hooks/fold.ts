@@ -11,7 +11,7 @@ import { type FoldRecord, type LedgerStore, loadFold, saveFold } from "../archiv
 import { recallHandle } from "../compress/handle.ts";
 import type { FoldOptions } from "../config/schema.ts";
 import type { CallView, SessionStore } from "../context/engine.ts";
-import { applyFold, type FoldState, foldedIndex, foldMarks, planFold } from "../context/fold.ts";
+import { applyFold, type FoldState, fitToRoom, foldedIndex, foldMarks, planFold } from "../context/fold.ts";
 import { renderDigest } from "../ledger/digest.ts";
 import { exitOf } from "../ledger/extract.ts";
 import type { Logger } from "../log/logger.ts";
@@ -136,12 +136,9 @@ export function createFolder(deps: {
       if (estimate <= ceiling) break;
       const before = tokensOf(part);
       const call: CallView = { callID: part.callID, tool: part.tool, input: part.state.input, output: part.state.output, metadata: part.state.metadata, tokens: before };
-      let text = await deps.store.observe(sessionID, call);
       const room = ceiling - (estimate - before) - TOOL_FRAMING;
-      if (countTokens(text) > room) {
-        const handle = recallHandle(part.callID, part.state.output, { lines: 0 });
-        text = `${text.slice(0, Math.max(0, room * 3 - handle.length))}\n${handle}`;
-      }
+      const handle = recallHandle(part.callID, part.state.output, { lines: 0 });
+      const text = fitToRoom(await deps.store.observe(sessionID, call), room, countTokens, handle);
       if (text.length >= part.state.output.length) continue;
       part.state.output = text;
       renders.set(part.callID, text);

@@ -10,14 +10,16 @@ import type { BenchReport, SessionResult } from "./run.ts";
  * JSON schema (`endless bench --json`), all token counts from ai-tokenizer's claude encoding:
  *   { sessions, toolCalls, requests, references: number,
  *     skipped: [{ file, reason }],
- *     settings: { tokenizer, price: { inputPerMTok, cacheWrite, cacheRead }, endless: PolicyConfig },
+ *     settings: { tokenizer, price: { inputPerMTok, cacheWrite, cacheRead }, endless: PolicyConfig, window: number | null },
  *     policies: { [policy]: Totals },
  *     perSession: [{ name, file, source, toolCalls, requests, references, policies: { [policy]: Totals } }],
  *     elapsedMs }
  *   Totals = { inputTokens, peakTokens, toolOutputTokens, cachedTokens, costUSD, costNoCacheUSD, cacheBreaks,
- *              retention: share | null, recallable: share | null, ms, requests, references, retained, recalled }
+ *              retention: share | null, recallable: share | null, ms, overWindow: number | null,
+ *              requests, references, retained, recalled }
  * Over several sessions peakTokens is the largest request of all; shares are pooled over references;
- * recallable is null for policies that have no recall tool.
+ * recallable is null for policies that have no recall tool; overWindow (requests above --window, with
+ * endless folding as the plugin does) is null without --window.
  *
  * @module
  */
@@ -31,7 +33,7 @@ export function toJson(report: BenchReport, config: PolicyConfig): object {
     requests: report.requests,
     references: report.references,
     skipped: report.skipped,
-    settings: { tokenizer: TOKENIZER, price: PRICE, endless: config },
+    settings: { tokenizer: TOKENIZER, price: PRICE, endless: config, window: report.window ?? null },
     policies: report.policies,
     perSession: report.perSession.map(({ context: _, ...session }) => session),
     elapsedMs: Math.round(report.elapsedMs),
@@ -137,6 +139,10 @@ export function textReport(report: BenchReport, policies: readonly PolicyName[])
     "",
     totalsTable(report.policies),
   ];
+  if (report.window !== undefined) {
+    const over = Object.entries(report.policies).map(([name, t]) => `${name} ${t?.overWindow ?? "-"}`);
+    parts.push("", `requests over the ${report.window}-token window (endless folding): ${over.join(", ")}`);
+  }
   const targets = targetLines(report.policies);
   if (targets.length > 0) parts.push("", "endless against none:", ...targets.map((l) => `  ${l}`));
   for (const s of report.skipped) parts.push(`skipped ${s.file}: ${s.reason}`);
