@@ -60,23 +60,45 @@ function reportedUsage(messages: readonly WireMessage[]): { id: string; tokens: 
   return undefined;
 }
 
-/** Per-part token counts, each distinct text counted once (keyed by part and length: renders change length). */
+/**
+ * A cheap fingerprint of a tool input: its key count and the lengths of its top-level string fields. An
+ * input changes between requests only when a stand-in replaces a bulky field, which changes its length;
+ * serialising every input of a long session on every request would cost more than the rest of the fold.
+ */
+function shallowSize(input: Record<string, unknown>): number {
+  let size = 0;
+  for (const key in input) {
+    const value = input[key];
+    size += 1_000_003 + (typeof value === "string" ? value.length : 1);
+  }
+  return size;
+}
+
+interface Counted {
+  size: number;
+  tokens: number;
+}
+
+/**
+ * Per-part token counts, remembered by part id and recounted only when the text's size changes (a render,
+ * a stand-in): a request between two batches tokenizes nothing it has seen before.
+ */
 function partTokens(): (part: Part) => number {
-  const memo = new Map<string, number>();
-  const counted = (key: string, text: string) => {
-    let n = memo.get(key);
-    if (n === undefined) {
-      n = countTokens(text);
-      memo.set(key, n);
-    }
-    return n;
+  const inputs = new Map<string, Counted>();
+  const texts = new Map<string, Counted>();
+  const counted = (memo: Map<string, Counted>, key: string, size: number, text: () => string): number => {
+    const known = memo.get(key);
+    if (known !== undefined && known.size === size) return known.tokens;
+    const tokens = countTokens(text());
+    memo.set(key, { size, tokens });
+    return tokens;
   };
   return (part) => {
-    if (part.type === "text" || part.type === "reasoning") return counted(`${part.id}:${part.text.length}`, part.text);
+    if (part.type === "text" || part.type === "reasoning") return counted(texts, part.id, part.text.length, () => part.text);
     if (part.type !== "tool") return 0;
-    const input = JSON.stringify(part.state.input ?? {});
+    const input = part.state.input ?? {};
     const out = part.state.status === "completed" ? part.state.output : part.state.status === "error" ? part.state.error : "";
-    return TOOL_FRAMING + counted(`${part.id}:i:${input.length}`, input) + counted(`${part.id}:o:${out.length}`, out);
+    return TOOL_FRAMING + counted(inputs, part.id, shallowSize(input), () => JSON.stringify(input)) + counted(texts, part.id, out.length, () => out);
   };
 }
 
@@ -180,7 +202,8 @@ export function createFolder(deps: {
       if (!deps.options.enabled || first === undefined) return;
       const s = session(sessionID);
       const units = messages.slice(1).map((m) => ({ id: m.info.id, tokens: messageTokens(m) }));
-      const sentTokens = messageTokens(first) + units.reduce((n, u) => n + u.tokens, 0);
+      const tokensByID = new Map(units.map((u) => [u.id, u.tokens]));
+      const firstTokens = messageTokens(first);
 
       // Learn what the request carries beyond its messages from the usage reported for the last one.
       const usage = reportedUsage(messages);
@@ -204,7 +227,7 @@ export function createFolder(deps: {
           state = { anchor: first.info.id, folds: state.folds, digest: digest.text, digestTokens: digest.tokens };
           moved = true;
         }
-        const fixed = overhead + messageTokens(first);
+        const fixed = overhead + firstTokens;
         const marks = foldMarks(usable, fixed, ratios);
         const firstUnseen = units.findIndex((_, i) => messages[i + 1]!.parts.some((p) => p.type === "tool" && unseen.has(p.callID)));
         const foldable = Math.min(units.length - deps.options.keepNewest, firstUnseen === -1 ? units.length : firstUnseen);
@@ -227,7 +250,8 @@ export function createFolder(deps: {
       }
 
       const sent = applyFold(messages, (m) => m.info.id, state, digestMessage(first, state?.folds ?? 0));
-      let estimate = overhead + sent.reduce((n, m) => n + messageTokens(m), 0);
+      const digestTokens = state?.digest ? state.digestTokens + MESSAGE_FRAMING : 0;
+      let estimate = overhead + firstTokens + digestTokens + sent.slice(1).reduce((n, m) => n + (tokensByID.get(m.info.id) ?? 0), 0);
       if (usable !== undefined) estimate = await clampUnread(sessionID, sent, estimate, Math.floor(usable * deps.options.ceilingRatio), unseen);
       s.lastSent = estimate - overhead;
       messages.splice(0, messages.length, ...sent);

@@ -12,6 +12,8 @@ const SESSION = "ses_fold";
 const LIMIT = { context: 32_000, output: 4_096 };
 /** usable = 32000 - min(4096, 32000) */
 const USABLE = 27_904;
+/** A hundred transforms of a growing session, on a busy machine. */
+const TIMEOUT = 60_000;
 
 /** A bash output of about `tokens` tokens, distinct per call. */
 const output = (i: number, lines = 150) => Array.from({ length: lines }, (_, l) => `step ${i} line ${l}: value=${(i * 7919 + l * 104729) % 1_000_003} ok`).join("\n");
@@ -75,7 +77,7 @@ describe("folding in the transform", () => {
     expect(shared).toBeGreaterThan(requests.length / 2);
     // opencode's stored history is never changed.
     expect(history.every((m) => m.parts.every((p) => p.type !== "tool" || !(p.state as { output: string }).output.includes("[endless:")))).toBe(true);
-  });
+  }, TIMEOUT);
 
   test("after a restart the same messages are sent byte for byte: ledger, digest and fold state come from the archive", async () => {
     using dir = tmpdir();
@@ -89,7 +91,7 @@ describe("folding in the transform", () => {
     await again.hooks["experimental.chat.messages.transform"]!({}, copy);
     expect(first.lines.some((l) => l.includes(": fold "))).toBe(true);
     expect(JSON.stringify(copy.messages)).toBe(JSON.stringify(requests.at(-1)));
-  });
+  }, TIMEOUT);
 
   test("opencode's compaction: the summariser gets the ledger, and the request after it carries the digest again", async () => {
     using dir = tmpdir();
@@ -107,7 +109,7 @@ describe("folding in the transform", () => {
     await hooks["experimental.chat.messages.transform"]!({}, copy);
     expect(copy.messages).toHaveLength(4);
     expect((copy.messages[1]!.parts[0] as { text: string }).text).toContain("Goal (the first request): Make the build pass");
-  });
+  }, TIMEOUT);
 
   test("fold disabled: the transform never removes a message", async () => {
     using dir = tmpdir();
@@ -115,5 +117,5 @@ describe("folding in the transform", () => {
     await learnWindow(hooks);
     const { history, requests } = await play(hooks, 30);
     expect(requests.at(-1)!.length).toBe(history.length);
-  });
+  }, TIMEOUT);
 });
