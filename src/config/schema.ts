@@ -1,10 +1,13 @@
 import { z } from "zod";
-import { ContextManagementOptions } from "../anthropic/schema.ts";
+import { ContextManagementOptions } from "./context-management.ts";
 
 /**
  * The plugin options, as given in opencode.json: `"plugin": [["opencode-endless", { ...options }]]`.
  * This schema is the single source of truth for types, defaults and the README's option table.
  */
+/** The name of the tool the plugin registers to bring archived originals back. */
+export const RECALL_TOOL = "recall";
+
 const ToolOverride = z
   .object({
     compress: z.boolean().optional().describe("false keeps this tool's outputs raw, like excludeTools"),
@@ -39,7 +42,7 @@ export const policyFields = {
     .describe("an output smaller than this is never compressed, nor are a call's bulky input fields that total less"),
   excludeTools: z
     .array(z.string().min(1))
-    .default(["recall", "todowrite", "skill"])
+    .default([RECALL_TOOL, "todowrite", "skill"])
     .describe("tools whose calls (outputs and inputs) are never compressed"),
   tools: z.record(z.string(), ToolOverride).default({}).describe("per-tool overrides: { compress, minTokens }"),
   compressInputs: z

@@ -6,7 +6,7 @@
  */
 import type { Database } from "bun:sqlite";
 import type { Message, Part, TextPart, ToolPart } from "@opencode-ai/sdk";
-import { type ModelLimit, usableInputTokens } from "../anthropic/context-management.ts";
+import { type ModelLimit, usableInputTokens } from "../tokens/window.ts";
 import { type FoldRecord, type LedgerStore, loadFold, saveFold } from "../archive/ledger.ts";
 import { recallHandle } from "../compress/handle.ts";
 import type { FoldOptions } from "../config/schema.ts";

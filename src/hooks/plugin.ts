@@ -3,16 +3,15 @@ import { defaultArchivePath, openArchive } from "../archive/open.ts";
 import { createIdleWork } from "../archive/idle-work.ts";
 import { createArchiveStore } from "../archive/session-store.ts";
 import { loadOptions } from "../config/load.ts";
-import { policyOf } from "../config/schema.ts";
+import { policyOf, RECALL_TOOL } from "../config/schema.ts";
 import { createMessagesTransformHook } from "./messages-transform.ts";
 import { createToolAfterHook } from "./tool-after.ts";
 import { type Logger, opencodeLogger } from "../log/logger.ts";
 import { guard } from "./guard.ts";
-import { createChatParamsHook } from "./chat-params.ts";
+import { callFactsOf, createChatParamsHook } from "./chat-params.ts";
 import { createRecallTool } from "../recall/tool.ts";
 import { createLedgerStore } from "../archive/ledger.ts";
 import { createNotice } from "../log/notice.ts";
-import { callFactsOf } from "./chat-params.ts";
 import { createCompactingHook } from "./compacting.ts";
 import { createFolder } from "./fold.ts";
 
@@ -64,6 +63,6 @@ export async function createEndlessHooks(
       await contextManagement(params, output);
     }),
     "experimental.session.compacting": guard("experimental.session.compacting", log, createCompactingHook(folder)),
-    tool: { recall: createRecallTool({ db, log }) },
+    tool: { [RECALL_TOOL]: createRecallTool({ db, log }) },
   };
 }

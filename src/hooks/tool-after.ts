@@ -3,7 +3,7 @@ import { resolveFullOutput } from "../archive/full-output.ts";
 import type { IdleWork } from "../archive/idle-work.ts";
 import type { LedgerStore } from "../archive/ledger.ts";
 import { archiveToolCall } from "../archive/tool-calls.ts";
-import { RECALL_TOOL } from "../compress/handle.ts";
+import { RECALL_TOOL } from "../config/schema.ts";
 import { asRecord } from "../json/record.ts";
 import { exitOf } from "../ledger/extract.ts";
 import { estimateTokens } from "../tokens/count.ts";

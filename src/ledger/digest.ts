@@ -1,4 +1,4 @@
-import { RECALL_TOOL } from "../compress/handle.ts";
+import { RECALL_TOOL } from "../config/schema.ts";
 import { countTokens } from "../tokens/count.ts";
 import type { Ledger } from "./schema.ts";
 
