@@ -22,6 +22,8 @@ interface Row {
   readonly exitCode: number;
   readonly completedCalls: number;
   readonly requests: number;
+  /** Requests whose messages start with the previous request's byte for byte, as a share. */
+  readonly prefixKept: number;
   readonly compactions: number;
   readonly overflows: number;
   readonly peakTokens: number;
@@ -56,6 +58,7 @@ function measure(setup: string, run: EnduranceResult): Row {
     exitCode: run.exitCode,
     completedCalls: run.completedCalls,
     requests: run.requests.length,
+    prefixKept: Number((run.prefixKept / Math.max(1, run.requests.length - 1)).toFixed(3)),
     compactions: run.compactions,
     overflows: run.overflows,
     peakTokens: peak,
@@ -90,6 +93,7 @@ const columns: [keyof Row, string][] = [
   ["setup", "setup"],
   ["completedCalls", "calls done"],
   ["requests", "requests"],
+  ["prefixKept", "prefix kept"],
   ["compactions", "compactions"],
   ["overflows", "overflows"],
   ["peakTokens", "peak"],

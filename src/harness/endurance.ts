@@ -124,6 +124,8 @@ export interface EnduranceResult {
   readonly sessionID: string;
   /** Main-agent requests that reached the model (not rejected), in order, with their input tokens. */
   readonly requests: readonly number[];
+  /** Of those after the first, the ones whose messages start with the previous request's, byte for byte. */
+  readonly prefixKept: number;
   readonly overflows: number;
   readonly compactions: number;
   readonly completedCalls: number;
@@ -179,6 +181,7 @@ export async function runEndurance(input: EnduranceInput): Promise<EnduranceResu
       exitCode: run.exitCode,
       sessionID,
       requests: answered.map((r) => requestInputTokens(r.body)),
+      prefixKept: prefixKept(answered),
       overflows: mock.overflows.length,
       compactions: mock.requests.filter(isCompactionRequest).length,
       completedCalls: stored.length,
@@ -199,6 +202,21 @@ export async function runEndurance(input: EnduranceInput): Promise<EnduranceResu
     await mock.stop();
     throw error;
   }
+}
+
+/** The request's messages without opencode's moving cache markers, which are not content. */
+const messagesOf = (req: RecordedRequest): string[] =>
+  (req.body?.messages ?? []).map((m) => JSON.stringify(m, (key, value) => (key === "cache_control" ? undefined : value)));
+
+/** Requests that carry the previous request's messages unchanged at their start (the prompt cache holds). */
+function prefixKept(requests: readonly RecordedRequest[]): number {
+  let kept = 0;
+  for (let k = 1; k < requests.length; k++) {
+    const before = messagesOf(requests[k - 1]!);
+    const after = messagesOf(requests[k]!);
+    if (before.every((m, i) => after[i] === m)) kept++;
+  }
+  return kept;
 }
 
 /** Mean of a slice of request sizes. */
