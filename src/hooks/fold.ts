@@ -28,8 +28,11 @@ export interface Folder {
   learnLimit(sessionID: string, limit: ModelLimit | undefined): void;
   /** Records the user requests and tool calls of the messages the ledger has not seen, in message order. */
   record(sessionID: string, messages: readonly WireMessage[]): void;
-  /** Folds what is sent, in place: `messages` is the request's copy (observations already applied). */
-  fold(sessionID: string, messages: WireMessage[], unseen: ReadonlySet<string>): Promise<void>;
+  /**
+   * Folds what is sent, in place: `messages` is the request's copy (observations already applied).
+   * `rawOutputs`: token counts the transform already made of outputs it sends raw, by call id.
+   */
+  fold(sessionID: string, messages: WireMessage[], unseen: ReadonlySet<string>, rawOutputs?: ReadonlyMap<string, number>): Promise<void>;
   /** The ledger digest for a summariser (opencode's compaction), at the digest budget. */
   digest(sessionID: string): string;
 }
@@ -83,13 +86,13 @@ interface Counted {
  * Per-part token counts, remembered by part id and recounted only when the text's size changes (a render,
  * a stand-in): a request between two batches tokenizes nothing it has seen before.
  */
-function partTokens(): (part: Part) => number {
+function partTokens(rawOutputTokens: () => ReadonlyMap<string, number>): (part: Part) => number {
   const inputs = new Map<string, Counted>();
   const texts = new Map<string, Counted>();
-  const counted = (memo: Map<string, Counted>, key: string, size: number, text: () => string): number => {
+  const counted = (memo: Map<string, Counted>, key: string, size: number, text: () => string, hint?: number): number => {
     const known = memo.get(key);
     if (known !== undefined && known.size === size) return known.tokens;
-    const tokens = countTokens(text());
+    const tokens = hint ?? countTokens(text());
     memo.set(key, { size, tokens });
     return tokens;
   };
@@ -98,7 +101,9 @@ function partTokens(): (part: Part) => number {
     if (part.type !== "tool") return 0;
     const input = part.state.input ?? {};
     const out = part.state.status === "completed" ? part.state.output : part.state.status === "error" ? part.state.error : "";
-    return TOOL_FRAMING + counted(inputs, part.id, shallowSize(input), () => JSON.stringify(input)) + counted(texts, part.id, out.length, () => out);
+    // An output sent raw was counted by the transform already: its count is taken, not made again.
+    const hint = part.state.status === "completed" ? rawOutputTokens().get(part.callID) : undefined;
+    return TOOL_FRAMING + counted(inputs, part.id, shallowSize(input), () => JSON.stringify(input)) + counted(texts, part.id, out.length, () => out, hint);
   };
 }
 
@@ -112,7 +117,8 @@ export function createFolder(deps: {
   root?: string;
 }): Folder {
   const sessions = new Map<string, Session>();
-  const tokensOf = partTokens();
+  let rawOutputs: ReadonlyMap<string, number> = new Map();
+  const tokensOf = partTokens(() => rawOutputs);
   const messageTokens = (m: WireMessage) => MESSAGE_FRAMING + m.parts.reduce((n, p) => n + tokensOf(p), 0);
   const ratios = { high: deps.options.highRatio, low: deps.options.lowRatio, digest: deps.options.digestRatio, digestMax: deps.options.digestMaxTokens };
 
@@ -197,7 +203,8 @@ export function createFolder(deps: {
       }
     },
 
-    async fold(sessionID, messages, unseen) {
+    async fold(sessionID, messages, unseen, raw = new Map()) {
+      rawOutputs = raw;
       const first = messages[0];
       if (!deps.options.enabled || first === undefined) return;
       const s = session(sessionID);

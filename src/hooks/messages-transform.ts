@@ -105,7 +105,8 @@ export function createMessagesTransformHook(deps: { store: SessionStore; config:
     }
     if (deps.folder === undefined) return;
     try {
-      await deps.folder.fold(sessionID, output.messages, unseen);
+      const raw = new Map(calls.filter((c) => !shaped.renders.has(c.callID)).map((c) => [c.callID, c.tokens]));
+      await deps.folder.fold(sessionID, output.messages, unseen, raw);
     } catch (error) {
       // The observations stand; the request goes unfolded, which the fold's next move makes up for.
       const message = `folding failed, this request is sent unfolded: ${error instanceof Error ? error.message : String(error)}`;
