@@ -117,7 +117,7 @@ export function createFolder(deps: {
   root?: string;
 }): Folder {
   const sessions = new Map<string, Session>();
-  let rawOutputs: ReadonlyMap<string, number> = new Map();
+  let rawOutputs = new Map<string, number>();
   const tokensOf = partTokens(() => rawOutputs);
   const messageTokens = (m: WireMessage) => MESSAGE_FRAMING + m.parts.reduce((n, p) => n + tokensOf(p), 0);
   const ratios = { high: deps.options.highRatio, low: deps.options.lowRatio, digest: deps.options.digestRatio, digestMax: deps.options.digestMaxTokens };
@@ -169,6 +169,8 @@ export function createFolder(deps: {
       const text = fitToRoom(await deps.store.observe(sessionID, call), room, countTokens, handle);
       if (text.length >= part.state.output.length) continue;
       part.state.output = text;
+      // No longer raw: its count is made anew.
+      rawOutputs.delete(part.callID);
       renders.set(part.callID, text);
       estimate += tokensOf(part) - before;
       deps.log("info", `session ${sessionID}: output ${part.callID} would pass the window's ceiling (${ceiling} tokens): sent as its observation at once`);
@@ -204,7 +206,7 @@ export function createFolder(deps: {
     },
 
     async fold(sessionID, messages, unseen, raw = new Map()) {
-      rawOutputs = raw;
+      rawOutputs = new Map(raw);
       const first = messages[0];
       if (!deps.options.enabled || first === undefined) return;
       const s = session(sessionID);

@@ -111,6 +111,30 @@ describe("folding in the transform", () => {
     expect((copy.messages[1]!.parts[0] as { text: string }).text).toContain("Goal (the first request): Make the build pass");
   }, TIMEOUT);
 
+  test("a new output too large for the window is sent as its observation at once, and stays so", async () => {
+    using dir = tmpdir();
+    const { hooks } = await hooksFor(join(dir.path, "a.db"));
+    await learnWindow(hooks);
+    const history: Msg[] = [userText(SESSION, "Look at the big log")];
+    const huge = Array.from({ length: 4000 }, (_, l) => `2026-01-01 INFO request ${l} took ${(l * 7919) % 997}ms path=/api/v1/items/${l}`).join("\n");
+    expect(countTokens(huge)).toBeGreaterThan(USABLE);
+    history.push(assistantWithTools(SESSION, [{ callID: "toolu_huge", tool: "bash", input: { command: "cat big.log" }, output: huge }]));
+    const sent: Msg[][] = [];
+    for (let k = 0; k < 2; k++) {
+      const copy = { messages: structuredClone(history) };
+      await hooks["experimental.chat.messages.transform"]!({}, copy);
+      sent.push(copy.messages);
+      history.push(assistantWithTools(SESSION, [{ callID: `toolu_small${k}`, tool: "bash", input: { command: "echo ok" }, output: "ok" }]));
+    }
+    for (const request of sent) {
+      const part = request.flatMap((m) => m.parts).find((p) => (p as { callID?: string }).callID === "toolu_huge") as { state: { output: string } };
+      expect(part.state.output).toContain('recall({"id":"toolu_huge"})');
+      expect(sentTokens(request)).toBeLessThan(USABLE * 0.85);
+    }
+    // The second request sends it exactly as the first did.
+    expect(JSON.stringify(sent[1]!.slice(0, sent[0]!.length))).toBe(JSON.stringify(sent[0]));
+  }, TIMEOUT);
+
   test("fold disabled: the transform never removes a message", async () => {
     using dir = tmpdir();
     const { hooks } = await hooksFor(join(dir.path, "a.db"), { fold: { enabled: false } });
