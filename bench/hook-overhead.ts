@@ -1,12 +1,13 @@
 /**
  * Hook overhead: p50/p99 of `tool.execute.after` for 1 KB, 50 KB and 1 MB outputs, and of the request
- * transform for sessions of 100 and 1,000 tool parts, through the real hooks on a real archive file.
+ * transform for sessions of 100 and 1,000 tool parts, and of a 1,000-part session folded on a 32k model
+ * (requests where the fold stays, and those where it moves), through the real hooks on a real archive file.
  *
  *   bun bench/hook-overhead.ts [--json]
  *
  * Prints a table (and, with --json, one JSON object on stdout). Targets: p99 < 5 ms for 50 KB outputs,
- * p99 < 10 ms for the 1,000-part transform. The idle work each output queues is timed on its own rows; the
- * 50 KB case runs again with the LLM observation queue on (one job row per output).
+ * p99 < 10 ms for the 1,000-part transform, folding included. The idle work each output queues is timed on its
+ * own rows; the 50 KB case runs again with the LLM observation queue on (one job row per output).
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -116,6 +117,37 @@ async function benchTransform(dir: string, parts: number, runs: number): Promise
   return summarize(`messages.transform ${parts} parts`, samples);
 }
 
+/**
+ * A 1,000-part session on a 32k-window model: each sample adds one step and sends the request, so the
+ * fold stays put on most requests and moves (renders the ledger digest, writes the archive) on some.
+ */
+async function benchFold(dir: string, parts: number, runs: number): Promise<Row[]> {
+  let folds = 0;
+  const log = (_level: string, message: string) => {
+    if (message.includes(": fold ")) folds++;
+  };
+  const hooks = await createEndlessHooks({ client }, { archivePath: join(dir, `fold-${parts}.db`) }, log);
+  const transform = hooks["experimental.chat.messages.transform"]!;
+  const model = { providerID: "mock", id: "m", limit: { context: 32_000, output: 4_096 }, api: { npm: "@ai-sdk/openai-compatible" } };
+  await hooks["chat.params"]!({ sessionID: "ses_f", agent: "build", model, provider: {}, message: {} } as never, { temperature: 0, topP: 1, topK: 0, maxOutputTokens: undefined, options: {} });
+  const step = (i: number) =>
+    assistantWithTools("ses_f", [{ callID: `toolu_f${i}`, tool: i % 3 ? "bash" : "grep", input: { command: `c${i}` }, output: outputOfSize(1500 + (i % 7) * 700, i) }]);
+  const history: Msg[] = [userText("ses_f", "start")];
+  for (let i = 0; i < parts; i++) history.push(step(i));
+  await transform({}, { messages: structuredClone(history) });
+  const stays: number[] = [];
+  const moves: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    history.push(step(parts + i));
+    const output = { messages: structuredClone(history) };
+    const before = folds;
+    const start = performance.now();
+    await transform({}, output);
+    (folds > before ? moves : stays).push(performance.now() - start);
+  }
+  return [summarize(`messages.transform ${parts} parts, fold stays`, stays), summarize(`messages.transform ${parts} parts, fold moves`, moves)];
+}
+
 const dir = mkdtempSync(join(tmpdir(), "endless-bench-"));
 try {
   const rows = [
@@ -125,13 +157,14 @@ try {
     ...(await benchToolAfter(dir, 1024 * 1024, 40)),
     await benchTransform(dir, 100, 200),
     await benchTransform(dir, 1000, 100),
+    ...(await benchFold(dir, 1000, 200)),
   ];
   if (process.argv.includes("--json")) {
     console.log(JSON.stringify({ bun: Bun.version, rows }, null, 2));
   } else {
     console.log(`Bun ${Bun.version}, ${navigator.hardwareConcurrency} cores`);
-    console.log("case".padEnd(42), "runs".padStart(5), "p50 ms".padStart(9), "p99 ms".padStart(9));
-    for (const r of rows) console.log(r.case.padEnd(42), String(r.runs).padStart(5), r.p50ms.toFixed(3).padStart(9), r.p99ms.toFixed(3).padStart(9));
+    console.log("case".padEnd(44), "runs".padStart(5), "p50 ms".padStart(9), "p99 ms".padStart(9));
+    for (const r of rows) console.log(r.case.padEnd(44), String(r.runs).padStart(5), r.p50ms.toFixed(3).padStart(9), r.p99ms.toFixed(3).padStart(9));
   }
 } finally {
   rmSync(dir, { recursive: true, force: true });

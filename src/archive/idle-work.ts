@@ -30,6 +30,8 @@ export function createIdleWork(deps: {
   delayMs?: number;
   /** Runs after each flush: the LLM observation worker starts its due jobs then, in the same idle time. */
   onIdle?: () => void;
+  /** More deferred writes to run with the archive maintenance (the session ledgers). */
+  maintenance?: () => void;
 }): IdleWork {
   const queue: { sessionID: string; call: CallView }[] = [];
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -48,6 +50,7 @@ export function createIdleWork(deps: {
       });
     }
     try {
+      deps.maintenance?.();
       indexPendingOutputs(deps.db);
       deps.db.run("PRAGMA wal_checkpoint(PASSIVE)");
     } catch (error) {

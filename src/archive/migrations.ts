@@ -140,4 +140,25 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (session_id, batch)
   );
   `,
+  // 6: the session ledger (JSON, see src/ledger/schema.ts) and the fold frontier per session: which messages
+  // are folded out of what is sent, the digest sent in their place, and the window it was measured for.
+  `
+  CREATE TABLE ledgers (
+    session_id TEXT PRIMARY KEY,
+    state TEXT NOT NULL,
+    calls INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+  );
+  CREATE TABLE folds (
+    session_id TEXT PRIMARY KEY,
+    anchor TEXT NOT NULL,
+    through TEXT,
+    folds INTEGER NOT NULL,
+    digest TEXT NOT NULL,
+    digest_tokens INTEGER NOT NULL,
+    usable INTEGER,
+    overhead INTEGER,
+    updated_at INTEGER NOT NULL
+  );
+  `,
 ];

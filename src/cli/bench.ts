@@ -33,6 +33,8 @@ options:
   --llm-model P/M        ask this model for outputs FILE has no answer for, and save the answers to FILE
                          (key from the provider's env variable or opencode's auth.json; calls cost money)
   --llm-base-url URL     the model's API base URL, ending in /v1 (default: the provider's public API)
+  --window N             a model window in tokens: count each policy's requests over it (overWindow), and
+                         let endless fold into its ledger as the plugin does on a model of that usable window
   --quiet                no progress lines on stderr
   -h, --help             this text
 (endless options default to the plugin's defaults, see the README's option table)`;
@@ -77,6 +79,7 @@ export const BenchArgs = z
     highWater: wholeNumber("--high-water"),
     lowWater: wholeNumber("--low-water"),
     minTokens: wholeNumber("--min-tokens"),
+    window: wholeNumber("--window").refine((n) => n === undefined || n >= 1000, "--window takes a window of at least 1000 tokens, e.g. --window 32000"),
     llmCache: z.string().min(1).optional(),
     llmCacheFrom: z.string().min(1).optional(),
     llmModel: z.string().regex(/^[^/\s]+\/\S+$/, '--llm-model takes "provider/model", e.g. anthropic/claude-haiku-4-5').optional(),
@@ -123,6 +126,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs | "help" {
         "llm-cache-from": { type: "string" },
         "llm-model": { type: "string" },
         "llm-base-url": { type: "string" },
+        window: { type: "string" },
       },
     });
   } catch (error) {
@@ -145,6 +149,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs | "help" {
     llmCacheFrom: v["llm-cache-from"],
     llmModel: v["llm-model"],
     llmBaseUrl: v["llm-base-url"],
+    window: v.window,
   });
   if (!result.success) throw new UsageError(result.error.issues.map((i) => i.message).join("; "));
   return result.data;
@@ -226,6 +231,7 @@ export const benchCommand: Command = {
       policies: args.policies,
       config,
       llm,
+      ...(args.window !== undefined ? { window: args.window } : {}),
       progress: args.quiet ? undefined : (line) => io.err(`bench: ${line}`),
     });
     if (report.sessions === 0) {

@@ -115,6 +115,12 @@ export interface MockOptions {
   validate?: (body: RequestBody, req: RecordedRequest) => string | undefined;
   /** Model name echoed in responses when the request names none. */
   model?: string;
+  /**
+   * A context window the mock enforces, as the provider does: a generating request whose input tokens
+   * (`requestInputTokens`) exceed it is rejected with Anthropic's 400 `prompt is too long` (the OpenAI route
+   * answers in its own error shape, with the same message), and counted in `overflows`.
+   */
+  contextWindow?: number;
 }
 
 export interface MockServer {
@@ -125,6 +131,8 @@ export interface MockServer {
   port: number;
   /** Every request received, in arrival order (including rejected and unknown ones). */
   requests: RecordedRequest[];
+  /** Requests rejected for exceeding `contextWindow`. */
+  readonly overflows: RecordedRequest[];
   stop(): Promise<void>;
   [Symbol.asyncDispose](): Promise<void>;
 }
@@ -138,6 +146,7 @@ const OUTPUT_TOKENS = 8;
 /** Starts the mock on 127.0.0.1 with a random free port. */
 export function startMockAnthropic(options: MockOptions): MockServer {
   const requests: RecordedRequest[] = [];
+  const overflows: RecordedRequest[] = [];
   const ids = { tool: 0, message: 0 };
   let generated = 0;
 
@@ -155,6 +164,11 @@ export function startMockAnthropic(options: MockOptions): MockServer {
       const body = recorded.body ?? {};
       const problem = options.validate?.(body, recorded);
       if (problem !== undefined) return errorResponse(route, 400, "invalid_request_error", problem);
+      const tokens = options.contextWindow === undefined ? 0 : requestInputTokens(body);
+      if (options.contextWindow !== undefined && tokens > options.contextWindow) {
+        overflows.push(recorded);
+        return errorResponse(route, 400, "invalid_request_error", `prompt is too long: ${tokens} tokens > ${options.contextWindow} maximum`);
+      }
       const reply = await runScript(options.script, recorded, generated++);
       if (reply.delayMs !== undefined) await Bun.sleep(reply.delayMs);
       if (reply.hold !== undefined) await reply.hold.catch(() => {});
@@ -170,7 +184,7 @@ export function startMockAnthropic(options: MockOptions): MockServer {
   const stop = async (): Promise<void> => {
     await server.stop(true);
   };
-  return { url, baseURL: `${url}/v1`, port, requests, stop, [Symbol.asyncDispose]: stop };
+  return { url, baseURL: `${url}/v1`, port, requests, overflows, stop, [Symbol.asyncDispose]: stop };
 }
 
 /**
@@ -233,6 +247,18 @@ function stepForResultCount(steps: ScriptSteps, resultCount: number): ToolCall[]
 export function isMainAgentRequest(req: RecordedRequest): boolean {
   return req.protocol !== undefined && (req.body?.tools?.length ?? 0) > 0;
 }
+
+/**
+ * True for opencode's compaction summariser: a tool-less request whose last user text asks for the summary
+ * (opencode 1.18.33 ends the serialised conversation with its summary template). Title requests are
+ * tool-less too, but do not ask for a summary.
+ */
+export function isCompactionRequest(req: RecordedRequest): boolean {
+  return req.protocol !== undefined && !isMainAgentRequest(req) && COMPACTION_PROMPT.test(lastUserText(req.body));
+}
+
+/** Words of opencode's compaction prompt (checked against the requests it sends, see the endurance test). */
+const COMPACTION_PROMPT = /summar/i;
 
 /** A tool result as carried by a request, normalised across both protocols. */
 export interface ToolResult {

@@ -3,6 +3,8 @@ import type { PolicyConfig } from "../config/schema.ts";
 import { type CallView, elidedInputTokens, type SessionStore, shapeContext } from "../context/engine.ts";
 import type { Logger } from "../log/logger.ts";
 import { isRecord } from "../json/record.ts";
+import type { Notice } from "../log/notice.ts";
+import type { Folder } from "./fold.ts";
 import { countTokens } from "../tokens/count.ts";
 
 type CompletedToolPart = ToolPart & { state: ToolStateCompleted };
@@ -87,7 +89,7 @@ function tokenMemo(): (key: string, count: () => number) => number {
  * input fields of older calls (opencode builds each tool_use block from `state.input`) with stand-ins, in
  * what is sent. It mutates the request's copy of the messages in place; opencode's stored history is untouched.
  */
-export function createMessagesTransformHook(deps: { store: SessionStore; config: PolicyConfig; log: Logger }) {
+export function createMessagesTransformHook(deps: { store: SessionStore; config: PolicyConfig; log: Logger; folder?: Folder; notice?: Notice }) {
   const memo = tokenMemo();
   const key = (part: CompletedToolPart, half: string) => `${part.sessionID}\u0000${part.callID}\u0000${half}`;
   const tokensOf = (part: CompletedToolPart) => memo(key(part, "output"), () => countTokens(part.state.output));
@@ -98,6 +100,8 @@ export function createMessagesTransformHook(deps: { store: SessionStore; config:
   return async (input: unknown, output: WithMessages): Promise<void> => {
     const sessionID = sessionOf(input, output.messages);
     if (sessionID === undefined) return;
+    // The ledger reads the outputs as opencode stored them, before any is replaced by its observation.
+    deps.folder?.record(sessionID, output.messages);
     const parts = sendableToolParts(output.messages);
     const gaps = gapTokens(output.messages, countOnce);
     const calls: CallView[] = parts.map((p) => ({
@@ -129,6 +133,16 @@ export function createMessagesTransformHook(deps: { store: SessionStore; config:
       if (render !== undefined) part.state.output = render;
       const input = inputs.get(part.callID);
       if (input !== undefined) part.state.input = input;
+    }
+    if (deps.folder === undefined) return;
+    try {
+      const raw = new Map(calls.filter((c) => !shaped.renders.has(c.callID)).map((c) => [c.callID, c.tokens]));
+      await deps.folder.fold(sessionID, output.messages, unseen, raw);
+    } catch (error) {
+      // The observations stand; the request goes unfolded, which the fold's next move makes up for.
+      const message = `folding failed, this request is sent unfolded: ${error instanceof Error ? error.message : String(error)}`;
+      if (deps.notice) deps.notice("fold-failed", "warn", message);
+      else deps.log("warn", message);
     }
   };
 }

@@ -9,19 +9,24 @@ import { createToolAfterHook } from "./tool-after.ts";
 import { type Logger, opencodeLogger } from "../log/logger.ts";
 import { createNotice } from "../log/notice.ts";
 import { guard } from "./guard.ts";
-import { type ChatParamsHook, createChatParamsHook } from "./chat-params.ts";
+import { type ChatParamsHook, callFactsOf, createChatParamsHook } from "./chat-params.ts";
 import { createRecallTool } from "../recall/tool.ts";
 import { activePatches, describePatches } from "../patch/detect.ts";
+import { createLedgerStore } from "../archive/ledger.ts";
 import { createCompactingHook, createCompactionSummary } from "./compacting.ts";
+import { createFolder } from "./fold.ts";
 import { createOverflowHook } from "./overflow.ts";
 import { createStepFinishHook } from "./step-finish.ts";
+import { createObserverHooks, type ObserverSetup } from "./observer.ts";
 
 /** The hooks a patched opencode adds (patches/); stock opencode never calls them. */
 interface PatchedHooks {
   "experimental.chat.step.finish": (input: unknown, output: unknown) => Promise<void>;
   "experimental.session.overflow": (input: { sessionID: string }, output: { overflow: boolean }) => Promise<void>;
 }
-import { createObserverHooks, type ObserverSetup } from "./observer.ts";
+
+/** Agents whose calls say nothing of the session's own model window (they may run on another model). */
+const SIDE_AGENTS = new Set(["title", "summary", "compaction"]);
 
 /**
  * Builds the plugin's hooks from its options. Anything wrong at start (options, archive) yields no hooks
@@ -29,7 +34,7 @@ import { createObserverHooks, type ObserverSetup } from "./observer.ts";
  * `observer` lets tests watch the compression worker (its events) and point it at its own providers.
  */
 export async function createEndlessHooks(
-  input: Pick<PluginInput, "client">,
+  input: Pick<PluginInput, "client"> & Partial<Pick<PluginInput, "directory">>,
   rawOptions: unknown,
   log: Logger = opencodeLogger(input.client),
   observer: Partial<ObserverSetup> = {},
@@ -48,33 +53,40 @@ export async function createEndlessHooks(
     log("error", `running as pass-through: ${error instanceof Error ? error.message : String(error)}`);
     return {};
   }
-  const compression = createObserverHooks({ db, options: options.compression, log, notice: createNotice(input.client, log), ...observer });
+  const notice = createNotice(input.client, log);
+  const compression = createObserverHooks({ db, options: options.compression, log, notice, ...observer });
   const store = compression.store;
-  const idle = createIdleWork({ db, store, log, onIdle: compression.kick });
+  const ledgers = createLedgerStore(db);
+  const idle = createIdleWork({ db, store, log, onIdle: compression.kick, maintenance: () => ledgers.persist() });
+  const folder = createFolder({ db, ledgers, store, options: options.fold, log, root: input.directory });
   const learnConfig = guard(
     "config",
     log,
     async (config: Parameters<NonNullable<Hooks["config"]>>[0]) => compression.learnConfig(config),
     (error) => `compression: could not read opencode's provider config: ${String(error)}`,
   );
-  const learnSession = guard("chat.params", log, async (params: Parameters<ChatParamsHook>[0]) => compression.learnSession(params));
+  const learnSession = guard("chat.params", log, async (params: Parameters<ChatParamsHook>[0], output: Parameters<ChatParamsHook>[1]) => {
+    compression.learnSession(params);
+    if (!SIDE_AGENTS.has(params.agent)) folder.learnLimit(params.sessionID, callFactsOf(params, output).limit);
+  });
   const contextManagement = createChatParamsHook(options.contextManagement, (message) => log("info", message), policyOf(options));
   log("info", describePatches(activePatches()));
-  const compactionSummary = createCompactionSummary({ db, store });
+  const compactionSummary = createCompactionSummary({ db, store, folder });
   return {
     dispose: async () => {
       await idle.flush();
+      ledgers.persist();
       await compression.stop();
     },
     config: (config) => learnConfig(config, undefined),
-    "tool.execute.after": guard("tool.execute.after", log, createToolAfterHook({ db, idle, observer: compression.worker })),
+    "tool.execute.after": guard("tool.execute.after", log, createToolAfterHook({ db, idle, observer: compression.worker, ledgers })),
     "experimental.chat.messages.transform": guard(
       "experimental.chat.messages.transform",
       log,
-      createMessagesTransformHook({ store, config: policyOf(options), log }),
+      createMessagesTransformHook({ store, config: policyOf(options), log, folder, notice }),
     ),
     "chat.params": async (params, output) => {
-      await learnSession(params, undefined);
+      await learnSession(params, output);
       await contextManagement(params, output);
     },
     tool: { [RECALL_TOOL]: createRecallTool({ db, log }) },
@@ -83,7 +95,7 @@ export async function createEndlessHooks(
     "experimental.session.compacting": guard(
       "experimental.session.compacting",
       log,
-      createCompactingHook({ options: options.compaction, compactionSummary, log }),
+      createCompactingHook({ options: options.compaction, compactionSummary, folder, log }),
     ),
   };
 }

@@ -2,9 +2,11 @@ import type { Database } from "bun:sqlite";
 import { resolveFullOutput } from "../archive/full-output.ts";
 import type { IdleWork } from "../archive/idle-work.ts";
 import type { CompressionWorker } from "../observer/worker.ts";
+import type { LedgerStore } from "../archive/ledger.ts";
 import { archiveToolCall } from "../archive/tool-calls.ts";
 import { RECALL_TOOL } from "../config/schema.ts";
 import { asRecord } from "../json/record.ts";
+import { exitOf } from "../ledger/extract.ts";
 import { estimateTokens } from "../tokens/count.ts";
 
 export interface ToolAfterInput {
@@ -29,6 +31,8 @@ export function createToolAfterHook(deps: {
   idle: IdleWork;
   /** Queues an LLM observation (one row insert); the model is called later, in idle time. */
   observer?: Pick<CompressionWorker, "enqueue">;
+  /** The session ledgers: the call is recorded in memory here, written in idle work. */
+  ledgers?: LedgerStore;
   /** Where opencode saves cut-short outputs; its default location unless a test says otherwise. */
   toolOutputDir?: string;
 }) {
@@ -46,6 +50,7 @@ export function createToolAfterHook(deps: {
       ...full,
     };
     archiveToolCall(deps.db, call, "replace");
+    deps.ledgers?.recordCall(input.sessionID, { ...call, exit: exitOf(call.metadata) });
     deps.idle.add(input.sessionID, call);
     deps.observer?.enqueue(input.sessionID, input.callID, call.tokens);
   };

@@ -25,6 +25,8 @@ export interface PolicyTotals extends CostTotals {
   readonly recallable: number | null;
   /** Compute time the policy took, in milliseconds. */
   readonly ms: number;
+  /** Requests larger than the model's window (`endless bench --window N`); null when no window was given. */
+  readonly overWindow: number | null;
   readonly references: number;
   readonly retained: number;
   readonly recalled: number | null;
@@ -41,14 +43,17 @@ export function policyTotals(input: {
   readonly recalled: number | null;
   readonly ms: number;
   readonly families: Readonly<Record<string, FamilyTotals>>;
+  readonly window?: number;
 }): PolicyTotals {
   const { requests: _, ...costs } = totalsOf(input.requests);
+  const window = input.window;
   return {
     requests: input.requests.length,
     ...costs,
     retention: share(input.retained, input.references),
     recallable: input.recalled === null ? null : share(input.recalled, input.references),
     ms: input.ms,
+    overWindow: window === undefined ? null : input.requests.filter((r) => r.tokens > window).length,
     references: input.references,
     retained: input.retained,
     recalled: input.recalled,
@@ -91,6 +96,7 @@ export function sumTotals(items: readonly PolicyTotals[]): PolicyTotals {
     retention: share(retained, references),
     recallable: recalled === null ? null : share(recalled, references),
     ms: sum((t) => t.ms),
+    overWindow: items.some((t) => t.overWindow === null) ? null : sum((t) => t.overWindow ?? 0),
     references,
     retained,
     recalled,

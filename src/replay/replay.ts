@@ -1,7 +1,9 @@
 import { commonPrefixTokens, type RequestCost, type SentSegment } from "./cache-model.ts";
+import type { FoldOptions } from "../config/schema.ts";
 import type { Reference } from "./facts.ts";
 import { toolFamily } from "../compress/index.ts";
 import { addFamily, type FamilyTotals, NO_CALLS } from "./metrics.ts";
+import { createReplayFolder } from "./fold.ts";
 import type { Policy } from "./policies/index.ts";
 import { inputText, type ReplayPlan, type ReplayRequest, type Segment, type TokenCache } from "./requests.ts";
 
@@ -17,10 +19,10 @@ export interface PolicyReplay {
   readonly families: Readonly<Record<string, FamilyTotals>>;
 }
 
-/** Was the fact in what this request carried: user text, or a visible output as sent? */
-function isRetained(ref: Reference, request: ReplayRequest, renders: ReadonlyMap<string, string>): boolean {
-  if (ref.inUserText) return true;
-  const visible = new Set(request.calls.map((c) => c.callID));
+/** Was the fact in what this request carried: user text, a visible output as sent, or the fold's digest? */
+function isRetained(ref: Reference, request: ReplayRequest, renders: ReadonlyMap<string, string>, folded: ReadonlySet<string>, digest: string): boolean {
+  if (ref.inUserText || (digest !== "" && digest.includes(ref.fact))) return true;
+  const visible = new Set(request.calls.filter((c) => !folded.has(c.callID)).map((c) => c.callID));
   return ref.holders.some((id) => {
     if (!visible.has(id)) return false;
     const render = renders.get(id);
@@ -57,8 +59,12 @@ export async function replayPolicy(input: {
   readonly references: readonly Reference[];
   readonly policy: Policy;
   readonly tokens: TokenCache;
+  /** Fold as the plugin does, for a model with this usable window (Endless only). */
+  readonly fold?: { readonly usable: number; readonly options: FoldOptions };
 }): Promise<PolicyReplay> {
   const { plan, policy } = input;
+  const folder = input.fold === undefined ? undefined : createReplayFolder(input.fold.usable, input.fold.options, input.tokens);
+  const none: ReadonlySet<string> = new Set();
   const byStep = Map.groupBy(input.references, (r) => r.useStep);
   const keys = new RenderKeys(input.tokens);
   const requests: RequestCost[] = [];
@@ -77,9 +83,8 @@ export async function replayPolicy(input: {
       calls: request.calls,
     });
     ms += performance.now() - started;
-    const sent: SentSegment[] = [];
-    let tokens = 0;
-    let toolOutput = 0;
+    let sent: SentSegment[] = [];
+    const outputTokens: [string, number][] = [];
     for (let i = 0; i < request.length; i++) {
       const segment = request.segments[i]!;
       const rendered = segment.kind === "input" ? inputs : segment.kind === "output" ? renders : undefined;
@@ -88,14 +93,21 @@ export async function replayPolicy(input: {
       const unchanged = render === undefined || render === rawText(segment);
       const piece = unchanged ? segment : (({ id, tokens }) => ({ key: `${segment.key}#${id}`, tokens }))(keys.of(render));
       sent.push({ key: piece.key, tokens: piece.tokens });
-      tokens += piece.tokens;
-      if (segment.kind === "output") {
-        toolOutput += piece.tokens;
-        if (!unchanged) replaced.set(segment.call!.callID, piece.tokens);
+      if (segment.kind === "output" && segment.call) {
+        outputTokens.push([segment.call.callID, piece.tokens]);
+        if (!unchanged) replaced.set(segment.call.callID, piece.tokens);
       }
     }
+    const foldStarted = performance.now();
+    const folded = (await folder?.fold(request, sent)) ?? { sent, folded: none, digest: "" };
+    ms += performance.now() - foldStarted;
+    sent = [...folded.sent];
+    const tokens = sent.reduce((n, s) => n + s.tokens, 0);
+    let toolOutput = 0;
+    // Several calls may share an id (replayed SWE-agent demos): each output segment counts.
+    for (const [id, n] of outputTokens) if (!folded.folded.has(id)) toolOutput += n;
     requests.push({ tokens, cached: commonPrefixTokens(previous, sent), toolOutput });
-    for (const ref of byStep.get(request.step) ?? []) if (isRetained(ref, request, renders)) retained++;
+    for (const ref of byStep.get(request.step) ?? []) if (isRetained(ref, request, renders, folded.folded, folded.digest)) retained++;
     previous = sent;
   }
   return { requests, references: input.references.length, retained, ms, families: familyTotals(plan, replaced) };

@@ -10,16 +10,18 @@ import type { BenchReport, SessionResult } from "./run.ts";
  * JSON schema (`endless bench --json`), all token counts from ai-tokenizer's claude encoding:
  *   { sessions, toolCalls, requests, references: number,
  *     skipped: [{ file, reason }],
- *     settings: { tokenizer, price: { inputPerMTok, cacheWrite, cacheRead }, endless: PolicyConfig },
+ *     settings: { tokenizer, price: { inputPerMTok, cacheWrite, cacheRead }, endless: PolicyConfig, window: number | null },
  *     policies: { [policy]: Totals },
  *     worstSessions: [{ name, file, source, requests, costRatio }],
  *     perSession: [{ name, file, source, toolCalls, requests, references, policies: { [policy]: Totals } }],
  *     elapsedMs }
  *   Totals = { inputTokens, peakTokens, toolOutputTokens, cachedTokens, costUSD, costNoCacheUSD, cacheBreaks,
- *              retention: share | null, recallable: share | null, ms, requests, references, retained, recalled,
+ *              retention: share | null, recallable: share | null, ms, overWindow: number | null,
+ *              requests, references, retained, recalled,
  *              families: { [toolFamily]: { calls, rawTokens, compressed, compressedRawTokens, sentTokens } } }
  * Over several sessions peakTokens is the largest request of all; shares are pooled over references;
- * recallable is null for policies that have no recall tool.
+ * recallable is null for policies that have no recall tool; overWindow (requests above --window, with
+ * endless folding as the plugin does) is null without --window.
  *
  * @module
  */
@@ -33,7 +35,7 @@ export function toJson(report: BenchReport, config: PolicyConfig): object {
     requests: report.requests,
     references: report.references,
     skipped: report.skipped,
-    settings: { tokenizer: TOKENIZER, price: PRICE, endless: config },
+    settings: { tokenizer: TOKENIZER, price: PRICE, endless: config, window: report.window ?? null },
     policies: report.policies,
     worstSessions: report.policies.none && report.policies.endless ? worstSessions(report.perSession) : [],
     perSession: report.perSession.map(({ context: _, ...session }) => session),
@@ -206,6 +208,10 @@ export function textReport(report: BenchReport, policies: readonly PolicyName[])
   if (endless) {
     parts.push("", "endless per tool family (compressed: outputs sent as an observation or a pointer; share: sent as / their raw):", familiesTable(endless));
     if (report.policies.none) parts.push("", "sessions where endless does worst against none:", worstSessionsTable(report.perSession, "endless"));
+  }
+  if (report.window !== undefined) {
+    const over = Object.entries(report.policies).map(([name, t]) => `${name} ${t?.overWindow ?? "-"}`);
+    parts.push("", `requests over the ${report.window}-token window (endless folding): ${over.join(", ")}`);
   }
   const targets = targetLines(report.policies, report.perSession);
   if (targets.length > 0) parts.push("", "endless against none:", ...targets.map((l) => `  ${l}`));

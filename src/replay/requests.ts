@@ -26,6 +26,8 @@ export interface Segment {
   /** Identifies the text: two requests share a prefix up to the first segment whose key differs. */
   readonly key: string;
   readonly kind: SegmentKind;
+  /** The message it belongs to (one user turn's text, or one step with its calls): what folding removes whole. */
+  readonly message: string;
   readonly tokens: number;
   /** For input and output segments: whose call it is. */
   readonly call?: ReplayCall;
@@ -81,7 +83,7 @@ export function planRequests(session: Session, tokens: TokenCache = new TokenCac
   const start = (): { segments: Segment[]; sum: number; calls: ReplayCall[]; requests: number; gap: number } => {
     const segments: Segment[] = [];
     if (session.system !== "") {
-      segments.push({ key: "system", kind: "system", tokens: tokens.count(session.system), text: session.system });
+      segments.push({ key: "system", kind: "system", message: "system", tokens: tokens.count(session.system), text: session.system });
     }
     return { segments, sum: segments.reduce((n, s) => n + s.tokens, 0), calls: [], requests: 0, gap: 0 };
   };
@@ -93,7 +95,7 @@ export function planRequests(session: Session, tokens: TokenCache = new TokenCac
   };
   let step = 0;
   session.turns.forEach((turn, t) => {
-    if (turn.user !== "") push({ key: `u${t}`, kind: "user", tokens: tokens.count(turn.user), text: turn.user });
+    if (turn.user !== "") push({ key: `u${t}`, kind: "user", message: `u${t}`, tokens: tokens.count(turn.user), text: turn.user });
     for (const s of turn.steps) {
       history.requests++;
       requests.push({
@@ -107,11 +109,11 @@ export function planRequests(session: Session, tokens: TokenCache = new TokenCac
       });
       if (s.summary) {
         history = start();
-        push({ key: `summary${step}`, kind: "user", tokens: tokens.count(s.text), text: s.text });
+        push({ key: `summary${step}`, kind: "user", message: `summary${step}`, tokens: tokens.count(s.text), text: s.text });
         step++;
         continue;
       }
-      if (s.text !== "") push({ key: `a${step}`, kind: "text", tokens: tokens.count(s.text) });
+      if (s.text !== "") push({ key: `a${step}`, kind: "text", message: `s${step}`, tokens: tokens.count(s.text) });
       const stepCalls = s.calls.map((record, i): ReplayCall => ({
         ...record,
         index: calls.length + i,
@@ -119,12 +121,12 @@ export function planRequests(session: Session, tokens: TokenCache = new TokenCac
         tokens: tokens.count(record.output),
         gapTokens: 0,
       }));
-      for (const call of stepCalls) push({ key: `i:${call.callID}`, kind: "input", tokens: tokens.count(inputText(call)), call });
+      for (const call of stepCalls) push({ key: `i:${call.callID}`, kind: "input", message: `s${step}`, tokens: tokens.count(inputText(call)), call });
       for (const unplaced of stepCalls) {
         const call = { ...unplaced, gapTokens: history.gap };
         calls.push(call);
         history.calls.push(call);
-        push({ key: `o:${call.callID}`, kind: "output", tokens: call.tokens, call });
+        push({ key: `o:${call.callID}`, kind: "output", message: `s${step}`, tokens: call.tokens, call });
       }
       step++;
     }

@@ -1,4 +1,4 @@
-import type { PolicyConfig } from "../config/schema.ts";
+import { EndlessOptions, type FoldOptions, type PolicyConfig } from "../config/schema.ts";
 import { loadSessions } from "./importers/load.ts";
 import { type Session, type Skipped, type SessionSource, toolCallCount } from "./importers/model.ts";
 import { findReferences } from "./facts.ts";
@@ -33,6 +33,8 @@ export interface BenchReport {
   readonly policies: ByPolicy<PolicyTotals>;
   readonly perSession: readonly SessionResult[];
   readonly elapsedMs: number;
+  /** The window the requests were measured against, when one was given. */
+  readonly window?: number;
 }
 
 export interface BenchOptions {
@@ -44,7 +46,13 @@ export interface BenchOptions {
   readonly tokens?: TokenCache;
   /** LLM observations for the endless policy, from a cache file; absent: the fast compressors only. */
   readonly llm?: LlmCache;
+  /** A model window (tokens): requests over it are counted per policy, and Endless folds as the plugin does. */
+  readonly window?: number;
+  /** Endless's fold options (default: the plugin's). */
+  readonly fold?: FoldOptions;
 }
+
+const DEFAULT_FOLD: FoldOptions = EndlessOptions.parse({}).fold;
 
 /** Replays one session under every policy. */
 export async function benchSession(
@@ -61,8 +69,9 @@ export async function benchSession(
   const context: ByPolicy<readonly number[]> = {};
   for (const name of options.policies) {
     const policy = POLICIES[name].create({ config: options.config, llm: options.llm });
-    const run = await replayPolicy({ plan, references, policy, tokens });
-    policies[name] = policyTotals({ ...run, recalled: WITH_RECALL.has(name) ? recalled : null });
+    const fold = name === "endless" && options.window !== undefined ? { usable: options.window, options: options.fold ?? DEFAULT_FOLD } : undefined;
+    const run = await replayPolicy({ plan, references, policy, tokens, ...(fold ? { fold } : {}) });
+    policies[name] = policyTotals({ ...run, recalled: WITH_RECALL.has(name) ? recalled : null, ...(options.window !== undefined ? { window: options.window } : {}) });
     context[name] = run.requests.map((r) => r.tokens);
   }
   return {
@@ -108,6 +117,7 @@ export async function benchSessions(
     policies: totalsByPolicy(options.policies, perSession),
     perSession,
     elapsedMs: performance.now() - started,
+    ...(options.window !== undefined ? { window: options.window } : {}),
   };
 }
 
