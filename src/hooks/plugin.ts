@@ -8,6 +8,7 @@ import { createMessagesTransformHook } from "./messages-transform.ts";
 import { createToolAfterHook } from "./tool-after.ts";
 import { type Logger, opencodeLogger } from "../log/logger.ts";
 import { guard } from "./guard.ts";
+import { createNotice } from "../log/notice.ts";
 import { createChatParamsHook } from "./chat-params.ts";
 import { createRecallTool } from "../recall/tool.ts";
 
@@ -20,11 +21,9 @@ export async function createEndlessHooks(
   rawOptions: unknown,
   log: Logger = opencodeLogger(input.client),
 ): Promise<Hooks> {
+  const notice = createNotice(input.client, log);
   const loaded = loadOptions(rawOptions);
-  if (!loaded.ok) {
-    log("error", `invalid options, running as pass-through: ${loaded.problems.join("; ")}`);
-    return {};
-  }
+  if (loaded.problems.length > 0) notice("options", "warn", `options: ${loaded.problems.join("; ")}`);
   const options = loaded.options;
   if (!options.enabled) return {};
   let db;

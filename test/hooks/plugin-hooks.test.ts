@@ -30,12 +30,26 @@ async function hooksFor(dir: string, options: Record<string, unknown> = {}) {
 }
 
 describe("createEndlessHooks", () => {
-  test("invalid options give no hooks and one log line naming the key", async () => {
+  test("an invalid key falls back to its default with one warning (toast and log); the other options still apply", async () => {
     using dir = tmpdir();
-    const { hooks, lines } = await hooksFor(dir.path, { keepLast: "three" });
-    expect(hooks).toEqual({});
-    expect(lines).toHaveLength(1);
-    expect(lines[0]!.message).toContain('option "keepLast"');
+    const toasts: string[] = [];
+    const rec = recorder();
+    const toastClient = { app: { log: async () => ({}) }, tui: { showToast: async (t: { body: { message: string } }) => toasts.push(t.body.message) } };
+    const options = { archivePath: join(dir.path, "a.db"), keepLast: "three", highWaterTokens: 100 };
+    const hooks = await createEndlessHooks({ client: toastClient as never }, options, rec.log);
+    expect(hooks["experimental.chat.messages.transform"]).toBeDefined();
+    expect(hooks.tool?.recall).toBeDefined();
+    expect(rec.lines).toHaveLength(1);
+    expect(rec.lines[0]!.level).toBe("warn");
+    expect(rec.lines[0]!.message).toContain('option "keepLast"');
+    expect(toasts).toEqual([rec.lines[0]!.message]);
+    // highWaterTokens 100 still applies: an old output is compressed at once.
+    const messages: Msg[] = [userText("ses_o", "go")];
+    for (let i = 0; i < 3; i++) messages.push(assistantWithTools("ses_o", [{ callID: `toolu_o${i}`, tool: "bash", input: {}, output: bigOutput(`o${i}`) }]));
+    const output = { messages: structuredClone(messages) };
+    await hooks["experimental.chat.messages.transform"]!({}, output);
+    const first = output.messages[1]!.parts[0] as { state: { output: string } };
+    expect(first.state.output).toContain('recall({"id":"toolu_o0"})');
   });
 
   test("an unreadable archive gives no hooks and a log line with the fix", async () => {
