@@ -1,4 +1,5 @@
 import type { Database } from "bun:sqlite";
+import { isArchiveFault } from "./link.ts";
 import { indexPendingOutputs } from "./tool-calls.ts";
 
 export interface SearchHit {
@@ -87,7 +88,12 @@ export function searchToolCalls(
   if (input.query.trim() === "" || input.limit <= 0) return [];
   // A query without words (`=>`, `!=`) can still be found as written; only the word search needs words.
   const match = toFtsQuery(input.query);
-  indexPendingOutputs(db);
+  try {
+    indexPendingOutputs(db);
+  } catch (error) {
+    // A full or read-only archive cannot index: the exact-text search below still covers unindexed outputs.
+    if (!isArchiveFault(error)) throw error;
+  }
   const words = match === undefined ? [] : ftsRows(db, input.sessionID, match, input.limit * FTS_POOL);
   const text = input.query.trim();
   const exact = exactRows(db, input.sessionID, text);

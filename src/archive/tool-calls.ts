@@ -114,3 +114,8 @@ export function findToolCall(db: Database, sessionID: string, callID: string): S
     .get(sessionID, callID);
   return row ? fromRow(row) : undefined;
 }
+
+/** The call ids archived for a session. */
+export function archivedCallIds(db: Database, sessionID: string): string[] {
+  return db.query<{ call_id: string }, [string]>("SELECT call_id FROM tool_calls WHERE session_id = ?").all(sessionID).map((r) => r.call_id);
+}

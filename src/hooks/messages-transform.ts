@@ -2,6 +2,7 @@ import type { Message, Part, ToolPart, ToolStateCompleted } from "@opencode-ai/s
 import type { PolicyConfig } from "../config/schema.ts";
 import { type CallView, elidedInputTokens, type SessionStore, shapeContext } from "../context/engine.ts";
 import type { Logger } from "../log/logger.ts";
+import type { Recovery } from "./recover.ts";
 import { countTokens } from "../tokens/count.ts";
 
 type CompletedToolPart = ToolPart & { state: ToolStateCompleted };
@@ -61,7 +62,7 @@ function tokenMemo(count: (part: CompletedToolPart) => number): (part: Completed
  * input fields of older calls (opencode builds each tool_use block from `state.input`) with stand-ins, in
  * what is sent. It mutates the request's copy of the messages in place; opencode's stored history is untouched.
  */
-export function createMessagesTransformHook(deps: { store: SessionStore; config: PolicyConfig; log: Logger }) {
+export function createMessagesTransformHook(deps: { store: SessionStore; config: PolicyConfig; log: Logger; recovery?: Recovery }) {
   const tokensOf = tokenMemo((part) => countTokens(part.state.output));
   const inputTokensOf = tokenMemo((part) =>
     deps.config.compressInputs ? elidedInputTokens(part.callID, part.state.input, countTokens) : 0,
@@ -80,6 +81,8 @@ export function createMessagesTransformHook(deps: { store: SessionStore; config:
       tokens: tokensOf(p),
       inputTokens: inputTokensOf(p),
     }));
+    const recovered = deps.recovery?.recover(sessionID, calls.map((c) => ({ ...c, input: c.input ?? {} }))) ?? 0;
+    if (recovered > 0) deps.log("info", `session ${sessionID}: archived ${recovered} outputs from opencode's own copy (the tool hook's rows were missing)`);
     const unseen = unreadToolParts(output.messages);
     const shaped = await shapeContext({ sessionID, calls, unseen, config: deps.config, store: deps.store });
     if (shaped.batchFailed !== undefined) {

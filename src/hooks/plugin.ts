@@ -1,5 +1,6 @@
 import type { Hooks, PluginInput } from "@opencode-ai/plugin";
-import { defaultArchivePath, openArchive } from "../archive/open.ts";
+import { createArchiveLink, HOOK_BUSY_TIMEOUT_MS } from "../archive/link.ts";
+import { defaultArchivePath, openOrRecoverArchive } from "../archive/open.ts";
 import { createIdleWork } from "../archive/idle-work.ts";
 import { createArchiveStore } from "../archive/session-store.ts";
 import { loadOptions } from "../config/load.ts";
@@ -11,10 +12,13 @@ import { guard } from "./guard.ts";
 import { createNotice } from "../log/notice.ts";
 import { createChatParamsHook } from "./chat-params.ts";
 import { createRecallTool } from "../recall/tool.ts";
+import { createRecovery } from "./recover.ts";
 
 /**
- * Builds the plugin's hooks from its options. Anything wrong at start (options, archive) yields no hooks
- * at all, with one log line saying why: opencode then runs exactly as it would without the plugin.
+ * Builds the plugin's hooks from its options. Nothing at start turns Endless off but `enabled: false`: a bad
+ * option falls back to its default, a damaged archive is moved aside for a fresh one, an archive that cannot
+ * be opened (or was written by a newer version) leaves the plugin working from memory. Each is said once,
+ * as a toast and a log line.
  */
 export async function createEndlessHooks(
   input: Pick<PluginInput, "client">,
@@ -26,24 +30,28 @@ export async function createEndlessHooks(
   if (loaded.problems.length > 0) notice("options", "warn", `options: ${loaded.problems.join("; ")}`);
   const options = loaded.options;
   if (!options.enabled) return {};
-  let db;
-  try {
-    db = openArchive(options.archivePath ?? defaultArchivePath());
-  } catch (error) {
-    log("error", `running as pass-through: ${error instanceof Error ? error.message : String(error)}`);
-    return {};
+  const path = options.archivePath ?? defaultArchivePath();
+  const start = openOrRecoverArchive(path, { busyTimeoutMs: HOOK_BUSY_TIMEOUT_MS });
+  if (start.kind === "opened" && start.movedAside !== undefined) {
+    notice(
+      "archive-moved",
+      "warn",
+      `the archive ${path} was damaged or not an archive: moved aside to ${start.movedAside}, and a fresh archive started at ${path}`,
+    );
   }
-  const store = createArchiveStore(db);
-  const idle = createIdleWork({ db, store, log });
+  const link = createArchiveLink({ path, start, notice, log });
+  const store = createArchiveStore(link);
+  const idle = createIdleWork({ db: link, store, log });
+  const recovery = createRecovery(link);
   return {
     dispose: () => idle.flush(),
-    "tool.execute.after": guard("tool.execute.after", log, createToolAfterHook({ db, idle })),
+    "tool.execute.after": guard("tool.execute.after", log, createToolAfterHook({ db: link, idle, recovery })),
     "experimental.chat.messages.transform": guard(
       "experimental.chat.messages.transform",
       log,
-      createMessagesTransformHook({ store, config: policyOf(options), log }),
+      createMessagesTransformHook({ store, config: policyOf(options), log, recovery }),
     ),
     "chat.params": createChatParamsHook(options.contextManagement, (message) => log("info", message), policyOf(options)),
-    tool: { recall: createRecallTool({ db, log }) },
+    tool: { recall: createRecallTool({ db: link, log }) },
   };
 }

@@ -1,9 +1,10 @@
-import type { Database } from "bun:sqlite";
 import { resolveFullOutput } from "../archive/full-output.ts";
 import type { IdleWork } from "../archive/idle-work.ts";
+import { type ArchiveAccess, writeOn } from "../archive/link.ts";
 import { archiveToolCall } from "../archive/tool-calls.ts";
 import { RECALL_TOOL } from "../compress/handle.ts";
 import { asRecord } from "../json/record.ts";
+import type { Recovery } from "./recover.ts";
 import { estimateTokens } from "../tokens/count.ts";
 
 export interface ToolAfterInput {
@@ -24,8 +25,9 @@ export interface ToolAfterOutput {
  * count, the observation and search indexing are queued for idle time.
  */
 export function createToolAfterHook(deps: {
-  db: Database;
+  db: ArchiveAccess;
   idle: IdleWork;
+  recovery?: Recovery;
   /** Where opencode saves cut-short outputs; its default location unless a test says otherwise. */
   toolOutputDir?: string;
 }) {
@@ -42,7 +44,8 @@ export function createToolAfterHook(deps: {
       tokens: estimateTokens(full.output),
       ...full,
     };
-    archiveToolCall(deps.db, call, "replace");
+    writeOn(deps.db, (db) => archiveToolCall(db, call, "replace"));
+    deps.recovery?.archived(input.sessionID, input.callID);
     deps.idle.add(input.sessionID, call);
   };
 }

@@ -52,12 +52,16 @@ describe("createEndlessHooks", () => {
     expect(first.state.output).toContain('recall({"id":"toolu_o0"})');
   });
 
-  test("an unreadable archive gives no hooks and a log line with the fix", async () => {
+  test("a damaged archive is moved aside with one warning naming both paths, and Endless runs on a fresh one", async () => {
     using dir = tmpdir();
     writeFileSync(join(dir.path, "a.db"), "not a database ".repeat(200));
     const { hooks, lines } = await hooksFor(dir.path);
-    expect(hooks).toEqual({});
-    expect(lines[0]!.message).toContain("move it aside");
+    expect(hooks["tool.execute.after"]).toBeDefined();
+    expect(lines).toHaveLength(1);
+    expect(lines[0]!.message).toContain(join(dir.path, "a.db"));
+    expect(lines[0]!.message).toMatch(/moved aside to \S+a\.db\.damaged-\d{8}T\d{6}Z/);
+    await hooks["tool.execute.after"]!({ tool: "bash", sessionID: "ses_d", callID: "toolu_d", args: {} }, { title: "", output: "fresh", metadata: {} });
+    expect(findToolCall(openArchive(join(dir.path, "a.db")), "ses_d", "toolu_d")?.output).toBe("fresh");
   });
 
   test("tool.execute.after archives the full output opencode saved and leaves its output untouched", async () => {
