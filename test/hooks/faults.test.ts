@@ -1,0 +1,159 @@
+import { Database } from "bun:sqlite";
+import { afterAll, describe, expect, test } from "bun:test";
+import { createHash } from "node:crypto";
+import { mkdirSync, readFileSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { MIGRATIONS } from "../../src/archive/migrations.ts";
+import { openArchive } from "../../src/archive/open.ts";
+import { createEndlessHooks } from "../../src/hooks/plugin.ts";
+import { assistantWithTools, type Msg, userText } from "../../src/harness/fake-messages.ts";
+import type { Level } from "../../src/log/logger.ts";
+import { recallWhole } from "../fake/recall-whole.ts";
+import { tmpdir } from "../fake/tmp.ts";
+import { smallFilesystem, tmpfsSkipMessage } from "../fake/tmpfs.ts";
+
+const client = { app: { log: async () => ({}) } } as never;
+/** The link tries an out file again after 2 s. */
+const RETRY_WAIT_MS = 2_100;
+const sha = (text: string) => createHash("sha256").update(text).digest("hex");
+const output = (tag: string, lines = 1200) => Array.from({ length: lines }, (_, i) => `${tag} line ${i}: value=${(i * 7919) % 10007}`).join("\n");
+
+/** A session driven through the real hooks: each call goes through tool.execute.after, then the transform. */
+async function driven(archivePath: string, sessionID: string) {
+  const lines: { level: Level; message: string }[] = [];
+  const hooks = await createEndlessHooks({ client }, { archivePath, highWaterTokens: 2000, keepLast: 1 }, (level, message) => lines.push({ level, message }));
+  const messages: Msg[] = [userText(sessionID, "go")];
+  const originals = new Map<string, string>();
+  const call = async (tag: string, text = output(tag)) => {
+    const callID = `toolu_${tag}`;
+    originals.set(callID, text);
+    await hooks["tool.execute.after"]!({ tool: "bash", sessionID, callID, args: { command: tag } }, { title: "", output: text, metadata: {} });
+    messages.push(assistantWithTools(sessionID, [{ callID, tool: "bash", input: { command: tag }, output: text }]));
+    const sent = { messages: structuredClone(messages) };
+    await hooks["experimental.chat.messages.transform"]!({}, sent);
+    return sent.messages;
+  };
+  /** Every handle an observation offers brings back the original byte for byte. */
+  const recallAll = async (sent: Msg[]) => {
+    let handles = 0;
+    for (const part of sent.flatMap((m) => m.parts)) {
+      const text = (part as { state?: { output?: string } }).state?.output ?? "";
+      const id = text.match(/recall\(\{"id":"([^"]+)"\}\)\]?$/)?.[1];
+      if (id === undefined) continue;
+      handles++;
+      const whole = await recallWhole((args) => hooks.tool!.recall!.execute(args, { sessionID } as never), id);
+      expect(sha(whole)).toBe(sha(originals.get(id)!));
+    }
+    return handles;
+  };
+  const compressed = (sent: Msg[]) => sent.flatMap((m) => m.parts).filter((p) => JSON.stringify(p).includes("[endless:")).length;
+  return { hooks, lines, call, recallAll, compressed, originals };
+}
+
+const warnings = (lines: { level: Level; message: string }[]) => lines.filter((l) => l.level === "warn" || l.level === "error");
+
+function archivedOutputs(path: string, sessionID: string, ids: Iterable<string>) {
+  const db = new Database(path, { readonly: true });
+  try {
+    expect(db.query<{ integrity_check: string }, []>("PRAGMA integrity_check").get()?.integrity_check).toBe("ok");
+    return [...ids].map((id) => db.query<{ output: string }, [string, string]>("SELECT output FROM tool_calls WHERE session_id = ? AND call_id = ?").get(sessionID, id)?.output);
+  } finally {
+    db.close();
+  }
+}
+
+const fs = smallFilesystem(1024);
+const roFs = smallFilesystem(4096);
+afterAll(() => {
+  fs?.[Symbol.dispose]();
+  roFs?.[Symbol.dispose]();
+});
+if (!fs || !roFs) console.warn(`[faults] ${tmpfsSkipMessage}`);
+
+describe.skipIf(!fs)("a real full disk mid-session", () => {
+  test("compression goes on, one warning, every handle recalls byte for byte, and archiving resumes with no row lost", async () => {
+    const path = join(fs!.path, "archive.db");
+    const s = await driven(path, "ses_full");
+    for (let i = 0; i < 4; i++) await s.call(`before${i}`);
+    fs!.fill();
+    let sent: Msg[] = [];
+    for (let i = 0; i < 10; i++) sent = await s.call(`full${i}`);
+    expect(s.compressed(sent)).toBeGreaterThan(8);
+    expect(await s.recallAll(sent)).toBeGreaterThan(8);
+    expect(warnings(s.lines)).toHaveLength(1);
+    expect(warnings(s.lines)[0]!.message).toContain("refused a write");
+    fs!.free();
+    await Bun.sleep(RETRY_WAIT_MS);
+    sent = await s.call("after");
+    expect(s.lines.some((l) => l.message.includes("takes writes again"))).toBe(true);
+    expect(warnings(s.lines)).toHaveLength(1);
+    const archived = archivedOutputs(path, "ses_full", s.originals.keys());
+    expect(archived.map((text) => (text === undefined ? undefined : sha(text)))).toEqual([...s.originals.values()].map(sha));
+    expect(await s.recallAll(sent)).toBeGreaterThan(8);
+    await s.hooks.dispose?.();
+  }, 60_000);
+});
+
+describe.skipIf(!roFs)("a read-only data folder", () => {
+  test("Endless runs from memory, says so once, and moves everything into the archive once the folder is writable", async () => {
+    const dir = join(roFs!.path, "ro");
+    mkdirSync(dir);
+    const path = join(dir, "archive.db");
+    openArchive(path).close();
+    roFs!.remount("ro");
+    try {
+      const s = await driven(path, "ses_ro");
+      let sent: Msg[] = [];
+      for (let i = 0; i < 6; i++) sent = await s.call(`ro${i}`);
+      expect(s.compressed(sent)).toBeGreaterThan(3);
+      expect(await s.recallAll(sent)).toBeGreaterThan(3);
+      expect(warnings(s.lines)).toHaveLength(1);
+      roFs!.remount("rw");
+      await Bun.sleep(RETRY_WAIT_MS);
+      await s.call("rw");
+      const archived = archivedOutputs(path, "ses_ro", s.originals.keys());
+      expect(archived.map((text) => (text === undefined ? undefined : sha(text)))).toEqual([...s.originals.values()].map(sha));
+      expect(warnings(s.lines)).toHaveLength(1);
+    } finally {
+      roFs!.remount("rw");
+    }
+  }, 60_000);
+});
+
+describe("faults that need no mount", () => {
+  test("the data folder deleted mid-session: archiving goes on in a new file, refilled from the request's copies", async () => {
+    using root = tmpdir();
+    const dir = join(root.path, "data");
+    const path = join(dir, "archive.db");
+    const s = await driven(path, "ses_gone");
+    for (let i = 0; i < 5; i++) await s.call(`kept${i}`);
+    rmSync(dir, { recursive: true, force: true });
+    let sent: Msg[] = [];
+    for (let i = 0; i < 3; i++) sent = await s.call(`later${i}`);
+    expect(s.compressed(sent)).toBeGreaterThan(4);
+    expect(await s.recallAll(sent)).toBeGreaterThan(4);
+    expect(warnings(s.lines)).toHaveLength(1);
+    expect(warnings(s.lines)[0]!.message).toContain("vanished");
+    const archived = archivedOutputs(path, "ses_gone", s.originals.keys());
+    expect(archived.map((text) => (text === undefined ? undefined : sha(text)))).toEqual([...s.originals.values()].map(sha));
+  }, 60_000);
+
+  test("an archive of a newer schema is left untouched; Endless compresses from memory and says to upgrade", async () => {
+    using dir = tmpdir();
+    const path = join(dir.path, "archive.db");
+    const future = new Database(path);
+    future.run(`PRAGMA user_version = ${MIGRATIONS.length + 1}`);
+    future.close();
+    const bytes = readFileSync(path);
+    const s = await driven(path, "ses_new");
+    let sent: Msg[] = [];
+    for (let i = 0; i < 6; i++) sent = await s.call(`n${i}`);
+    expect(s.compressed(sent)).toBeGreaterThan(3);
+    expect(await s.recallAll(sent)).toBeGreaterThan(3);
+    expect(warnings(s.lines)).toHaveLength(1);
+    expect(warnings(s.lines)[0]!.message).toContain("upgrade opencode-endless");
+    await Bun.sleep(RETRY_WAIT_MS);
+    await s.call("still");
+    expect(readFileSync(path).equals(bytes)).toBe(true);
+  }, 60_000);
+});
