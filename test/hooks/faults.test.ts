@@ -157,3 +157,48 @@ describe("faults that need no mount", () => {
     expect(readFileSync(path).equals(bytes)).toBe(true);
   }, 60_000);
 });
+
+/** A second process that takes the archive's write lock (BEGIN IMMEDIATE), says so, holds it `holdMs`, then commits a row. */
+function lockHolder(path: string, holdMs: number) {
+  const script = `
+    const { Database } = require("bun:sqlite");
+    const db = new Database(process.argv[1]);
+    db.run("PRAGMA busy_timeout = 5000");
+    db.run("BEGIN IMMEDIATE");
+    db.run("INSERT INTO tool_calls (session_id, call_id, tool, input, output, tokens, bytes, created_at) VALUES ('ses_other', 'toolu_other', 'bash', '{}', 'theirs', 1, 6, 0)");
+    console.log("locked");
+    await Bun.sleep(Number(process.argv[2]));
+    db.run("COMMIT");
+    db.close();
+  `;
+  const child = Bun.spawn([process.execPath, "-e", script, path, String(holdMs)], { stdout: "pipe", stderr: "inherit" });
+  const reader = child.stdout.getReader();
+  const locked = (async () => {
+    const { value } = await reader.read();
+    if (!new TextDecoder().decode(value).includes("locked")) throw new Error("the lock holder did not start");
+  })();
+  return { child, locked };
+}
+
+test("another process holding the write lock: hooks wait within their budget, never until it lets go, and no row is lost", async () => {
+  using dir = tmpdir();
+  const path = join(dir.path, "archive.db");
+  const s = await driven(path, "ses_lock");
+  await s.call("first");
+  const holder = lockHolder(path, 6_000);
+  await holder.locked;
+  let released = false;
+  void holder.child.exited.then(() => (released = true));
+  for (let i = 0; i < 5; i++) {
+    await s.call(`locked${i}`);
+    expect(released).toBe(false);
+  }
+  expect(warnings(s.lines)).toHaveLength(1);
+  expect(warnings(s.lines)[0]!.message).toContain("database is locked");
+  expect(await holder.child.exited).toBe(0);
+  await Bun.sleep(RETRY_WAIT_MS);
+  await s.call("after");
+  const archived = archivedOutputs(path, "ses_lock", s.originals.keys());
+  expect(archived.map((text) => (text === undefined ? undefined : sha(text)))).toEqual([...s.originals.values()].map(sha));
+  expect(archivedOutputs(path, "ses_other", ["toolu_other"])).toEqual(["theirs"]);
+}, 60_000);
