@@ -67,7 +67,7 @@ function exactRows(db: Database, sessionID: string, text: string): ExactRow[] {
          substr(output, pos, ?) AS found,
          substr(output, pos + ?, ${AROUND}) AS after,
          instr(output, ?) > 0 AS cased
-       FROM (SELECT id, call_id, tool, output, instr(lower(output), lower(?)) AS pos FROM tool_calls WHERE session_id = ?)
+       FROM (SELECT id, call_id, tool, output, instr(lower(output), lower(?)) AS pos FROM tool_calls WHERE session_id = ? AND typeof(output) = 'text')
        WHERE pos > 0 ORDER BY id`,
     )
     .all(AROUND, AROUND, text.length, text.length, text, text, sessionID);

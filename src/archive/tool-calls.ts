@@ -27,7 +27,7 @@ interface CallRow {
   call_id: string;
   tool: string;
   input: string;
-  output: string;
+  output: string | Uint8Array;
   shown_output: string | null;
   full_output_path: string | null;
   metadata: string | null;
@@ -37,6 +37,14 @@ interface CallRow {
 
 const parseJson = (text: string | null): unknown => (text === null ? undefined : JSON.parse(text));
 
+/**
+ * SQLite text is UTF-8, which cannot hold a lone surrogate (an MCP tool's JSON can carry one): such an output
+ * is stored as its UTF-16 code units in a BLOB, so the archive gives it back exactly; any other as text.
+ */
+const storedText = (text: string): string | Uint8Array => (text.isWellFormed() ? text : Buffer.from(text, "utf16le"));
+const readText = (stored: string | Uint8Array): string =>
+  typeof stored === "string" ? stored : Buffer.from(stored.buffer, stored.byteOffset, stored.byteLength).toString("utf16le");
+
 function fromRow(row: CallRow): StoredCall {
   return {
     row: row.id,
@@ -45,7 +53,7 @@ function fromRow(row: CallRow): StoredCall {
     callID: row.call_id,
     tool: row.tool,
     input: parseJson(row.input),
-    output: row.output,
+    output: readText(row.output),
     shownOutput: row.shown_output ?? undefined,
     fullOutputPath: row.full_output_path ?? undefined,
     metadata: parseJson(row.metadata),
@@ -76,7 +84,7 @@ export function archiveToolCall(db: Database, call: ArchivedCall, mode: "replace
     call.callID,
     call.tool,
     JSON.stringify(call.input ?? {}),
-    call.output,
+    storedText(call.output),
     call.shownOutput !== undefined && call.shownOutput !== call.output ? call.shownOutput : null,
     call.fullOutputPath ?? null,
     call.metadata === undefined ? null : JSON.stringify(call.metadata),
