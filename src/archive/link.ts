@@ -54,7 +54,9 @@ export const HOOK_BUSY_TIMEOUT_MS = 1000;
 const RETRY_BUSY_TIMEOUT_MS = 50;
 const DEFAULT_RETRY_MS = 2000;
 
+/** Which file the path names now: a deleted and recreated folder gives a new one. An in-memory archive is always itself. */
 const identity = (path: string) => {
+  if (path === ":memory:") return path;
   const info = statSync(path);
   return `${info.dev}:${info.ino}`;
 };

@@ -1,54 +1,18 @@
 import { Database } from "bun:sqlite";
 import { afterAll, describe, expect, test } from "bun:test";
-import { createHash } from "node:crypto";
 import { mkdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { MIGRATIONS } from "../../src/archive/migrations.ts";
 import { openArchive } from "../../src/archive/open.ts";
-import { createEndlessHooks } from "../../src/hooks/plugin.ts";
-import { assistantWithTools, type Msg, userText } from "../../src/harness/fake-messages.ts";
+import type { Msg } from "../../src/harness/fake-messages.ts";
+import { driven, sha } from "../fake/driven.ts";
+import { lockHolder } from "../fake/lock-holder.ts";
 import type { Level } from "../../src/log/logger.ts";
-import { recallWhole } from "../fake/recall-whole.ts";
 import { tmpdir } from "../fake/tmp.ts";
 import { smallFilesystem, tmpfsSkipMessage } from "../fake/tmpfs.ts";
 
-const client = { app: { log: async () => ({}) } } as never;
 /** The link tries an out file again after 2 s. */
 const RETRY_WAIT_MS = 2_100;
-const sha = (text: string) => createHash("sha256").update(text).digest("hex");
-const output = (tag: string, lines = 1200) => Array.from({ length: lines }, (_, i) => `${tag} line ${i}: value=${(i * 7919) % 10007}`).join("\n");
-
-/** A session driven through the real hooks: each call goes through tool.execute.after, then the transform. */
-async function driven(archivePath: string, sessionID: string) {
-  const lines: { level: Level; message: string }[] = [];
-  const hooks = await createEndlessHooks({ client }, { archivePath, highWaterTokens: 2000, keepLast: 1 }, (level, message) => lines.push({ level, message }));
-  const messages: Msg[] = [userText(sessionID, "go")];
-  const originals = new Map<string, string>();
-  const call = async (tag: string, text = output(tag)) => {
-    const callID = `toolu_${tag}`;
-    originals.set(callID, text);
-    await hooks["tool.execute.after"]!({ tool: "bash", sessionID, callID, args: { command: tag } }, { title: "", output: text, metadata: {} });
-    messages.push(assistantWithTools(sessionID, [{ callID, tool: "bash", input: { command: tag }, output: text }]));
-    const sent = { messages: structuredClone(messages) };
-    await hooks["experimental.chat.messages.transform"]!({}, sent);
-    return sent.messages;
-  };
-  /** Every handle an observation offers brings back the original byte for byte. */
-  const recallAll = async (sent: Msg[]) => {
-    let handles = 0;
-    for (const part of sent.flatMap((m) => m.parts)) {
-      const text = (part as { state?: { output?: string } }).state?.output ?? "";
-      const id = text.match(/recall\(\{"id":"([^"]+)"\}\)\]?$/)?.[1];
-      if (id === undefined) continue;
-      handles++;
-      const whole = await recallWhole((args) => hooks.tool!.recall!.execute(args, { sessionID } as never), id);
-      expect(sha(whole)).toBe(sha(originals.get(id)!));
-    }
-    return handles;
-  };
-  const compressed = (sent: Msg[]) => sent.flatMap((m) => m.parts).filter((p) => JSON.stringify(p).includes("[endless:")).length;
-  return { hooks, lines, call, recallAll, compressed, originals };
-}
 
 const warnings = (lines: { level: Level; message: string }[]) => lines.filter((l) => l.level === "warn" || l.level === "error");
 
@@ -157,28 +121,6 @@ describe("faults that need no mount", () => {
     expect(readFileSync(path).equals(bytes)).toBe(true);
   }, 60_000);
 });
-
-/** A second process that takes the archive's write lock (BEGIN IMMEDIATE), says so, holds it `holdMs`, then commits a row. */
-function lockHolder(path: string, holdMs: number) {
-  const script = `
-    const { Database } = require("bun:sqlite");
-    const db = new Database(process.argv[1]);
-    db.run("PRAGMA busy_timeout = 5000");
-    db.run("BEGIN IMMEDIATE");
-    db.run("INSERT INTO tool_calls (session_id, call_id, tool, input, output, tokens, bytes, created_at) VALUES ('ses_other', 'toolu_other', 'bash', '{}', 'theirs', 1, 6, 0)");
-    console.log("locked");
-    await Bun.sleep(Number(process.argv[2]));
-    db.run("COMMIT");
-    db.close();
-  `;
-  const child = Bun.spawn([process.execPath, "-e", script, path, String(holdMs)], { stdout: "pipe", stderr: "inherit" });
-  const reader = child.stdout.getReader();
-  const locked = (async () => {
-    const { value } = await reader.read();
-    if (!new TextDecoder().decode(value).includes("locked")) throw new Error("the lock holder did not start");
-  })();
-  return { child, locked };
-}
 
 test("another process holding the write lock: hooks wait within their budget, never until it lets go, and no row is lost", async () => {
   using dir = tmpdir();
