@@ -60,6 +60,10 @@ export const EndlessOptions = z
       .optional()
       .describe("SQLite archive file; default $XDG_DATA_HOME/opencode-endless/archive.db"),
     ...policyFields,
+    redact: z
+      .boolean()
+      .default(false)
+      .describe("replace secrets (API keys, tokens, private keys, secret .env lines) in observations with [redacted ...]; the archive and recall keep the original"),
     contextManagement: ContextManagementOptions.prefault({}).describe(
       "Anthropic server-side context management, per provider and model (see 'Provider-native context management')",
     ),

@@ -1,6 +1,7 @@
 import type { Message, Part, ToolPart, ToolStateCompleted } from "@opencode-ai/sdk";
 import type { PolicyConfig } from "../config/schema.ts";
 import { type CallView, elidedInputTokens, type SessionStore, shapeContext } from "../context/engine.ts";
+import { redactSecrets } from "../compress/redact.ts";
 import type { Logger } from "../log/logger.ts";
 import type { Recovery } from "./recover.ts";
 import { countTokens } from "../tokens/count.ts";
@@ -62,7 +63,14 @@ function tokenMemo(count: (part: CompletedToolPart) => number): (part: Completed
  * input fields of older calls (opencode builds each tool_use block from `state.input`) with stand-ins, in
  * what is sent. It mutates the request's copy of the messages in place; opencode's stored history is untouched.
  */
-export function createMessagesTransformHook(deps: { store: SessionStore; config: PolicyConfig; log: Logger; recovery?: Recovery }) {
+export function createMessagesTransformHook(deps: {
+  store: SessionStore;
+  config: PolicyConfig;
+  log: Logger;
+  recovery?: Recovery;
+  /** Secrets in observations are replaced (the raw outputs sent before them are left as opencode has them). */
+  redact?: boolean;
+}) {
   const tokensOf = tokenMemo((part) => countTokens(part.state.output));
   const inputTokensOf = tokenMemo((part) =>
     deps.config.compressInputs ? elidedInputTokens(part.callID, part.state.input, countTokens) : 0,
@@ -98,7 +106,7 @@ export function createMessagesTransformHook(deps: { store: SessionStore; config:
     const inputs = new Map([...shaped.inputs].map(([id, json]) => [id, JSON.parse(json) as Record<string, unknown>]));
     for (const part of parts) {
       const render = shaped.renders.get(part.callID);
-      if (render !== undefined) part.state.output = render;
+      if (render !== undefined) part.state.output = deps.redact ? redactSecrets(render) : render;
       const input = inputs.get(part.callID);
       if (input !== undefined) part.state.input = input;
     }

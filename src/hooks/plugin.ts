@@ -49,7 +49,7 @@ export async function createEndlessHooks(
     "experimental.chat.messages.transform": guard(
       "experimental.chat.messages.transform",
       log,
-      createMessagesTransformHook({ store, config: policyOf(options), log, recovery }),
+      createMessagesTransformHook({ store, config: policyOf(options), log, recovery, redact: options.redact }),
     ),
     "chat.params": createChatParamsHook(options.contextManagement, (message) => log("info", message), policyOf(options)),
     tool: { recall: createRecallTool({ db: link, log }) },

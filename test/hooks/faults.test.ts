@@ -144,3 +144,18 @@ test("another process holding the write lock: hooks wait within their budget, ne
   expect(archived.map((text) => (text === undefined ? undefined : sha(text)))).toEqual([...s.originals.values()].map(sha));
   expect(archivedOutputs(path, "ses_other", ["toolu_other"])).toEqual(["theirs"]);
 }, 60_000);
+
+test("while the archive is out, recall and search still answer only the session that asks", async () => {
+  using dir = tmpdir();
+  const path = join(dir.path, "archive.db");
+  const future = new Database(path);
+  future.run(`PRAGMA user_version = ${MIGRATIONS.length + 1}`);
+  future.close();
+  const mine = await driven(path, "ses_mine");
+  await mine.call("secretword");
+  const recall = (sessionID: string, args: Record<string, unknown>) => mine.hooks.tool!.recall!.execute(args as never, { sessionID } as never);
+  expect(String(await recall("ses_mine", { id: "toolu_secretword" }))).toContain("secretword line 0");
+  expect(String(await recall("ses_mine", { query: "secretword" }))).toContain("toolu_secretword");
+  expect(String(await recall("ses_other", { id: "toolu_secretword" }))).toContain("no archived output");
+  expect(String(await recall("ses_other", { query: "secretword" }))).toContain("nothing in this session's archive");
+});

@@ -25,7 +25,7 @@ function randomSession(seed: number): Msg[] {
     const parallel = 1 + Math.floor(next() * 2.5);
     const calls = Array.from({ length: parallel }, (_, k) => {
       const tool = pick(["bash", "read", "grep", "edit", "write", "todowrite", "webfetch"]);
-      const lines = Math.floor(next() * 25);
+      const lines = Math.floor(next() * 10);
       const output = Array.from({ length: lines }, (_, l) => `${tool} ${step}.${k} line ${l} value=${Math.floor(next() * 1e6)}`).join("\n");
       const input = tool === "write" ? { filePath: `/p/notes${step}.txt`, content: output } : { command: `cmd ${step} ${k}`, filePath: `/p/notes${step % 3}.txt` };
       return { callID: `toolu_${seed}_${step}_${k}`, tool, input, output };
@@ -87,7 +87,7 @@ test(`property: over ${SESSIONS.toLocaleString("en")} random sessions, every too
   let batches = 0;
   let moved = false;
   const problems: string[] = [];
-  const hooks = await createEndlessHooks({ client }, { archivePath: ":memory:", highWaterTokens: 250, lowWaterTokens: 50, keepLast: 1, minTokens: 20 }, (_level, message) => {
+  const hooks = await createEndlessHooks({ client }, { archivePath: ":memory:", highWaterTokens: 120, lowWaterTokens: 20, keepLast: 1, minTokens: 10 }, (_level, message) => {
     if (message.includes("frontier moved")) moved = true;
   });
   const transform = hooks["experimental.chat.messages.transform"]!;
