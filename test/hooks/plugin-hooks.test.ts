@@ -239,3 +239,27 @@ test("recall's own answers are not archived again", async () => {
   expect(findToolCall(db, "ses_r", "toolu_r")).toBeUndefined();
   expect(findToolCall(db, "ses_r", "toolu_b")?.output).toBe("a\nb");
 });
+
+test("with redact on, a secret in an old output's observation is sent redacted; recall gives the original", async () => {
+  using dir = tmpdir();
+  const key = "sk-ant-api03-" + "Q9w_".repeat(22) + "AA";
+  const leaky = `${bigOutput("env", 60)}\nANTHROPIC_API_KEY=${key}`;
+  const sent = async (redact: boolean) => {
+    const { hooks } = await hooksFor(join(dir.path, String(redact)), { highWaterTokens: 500, keepLast: 1, redact });
+    const messages: Msg[] = [userText("ses_k", "go"), assistantWithTools("ses_k", [{ callID: "toolu_env", tool: "bash", input: { command: "cat .env" }, output: leaky }])];
+    for (let i = 0; i < 3; i++) messages.push(assistantWithTools("ses_k", [{ callID: `toolu_k${i}`, tool: "bash", input: {}, output: bigOutput(`k${i}`) }]));
+    const output = { messages: structuredClone(messages) };
+    await hooks["experimental.chat.messages.transform"]!({}, output);
+    const recalled = String(await hooks.tool!.recall!.execute({ id: "toolu_env" }, { sessionID: "ses_k" } as never));
+    return { observation: (output.messages[1]!.parts[0] as { state: { output: string } }).state.output, recalled };
+  };
+  mkdirSync(join(dir.path, "true"));
+  mkdirSync(join(dir.path, "false"));
+  const on = await sent(true);
+  const off = await sent(false);
+  expect(off.observation).toContain(key);
+  expect(on.observation).not.toContain(key);
+  expect(on.observation).toContain("ANTHROPIC_API_KEY=[redacted Anthropic key]");
+  expect(on.observation).toContain('recall({"id":"toolu_env"})');
+  expect(on.recalled).toContain(key);
+});
