@@ -8,9 +8,9 @@
  * are skipped with a note.
  */
 import { Database } from "bun:sqlite";
+import { writeNewerArchive } from "../test/fake/newer-archive.ts";
 import { mkdirSync, readFileSync, rmSync, truncateSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { MIGRATIONS } from "../src/archive/migrations.ts";
 import { openArchive, openOrRecoverArchive } from "../src/archive/open.ts";
 import { archiveToolCall } from "../src/archive/tool-calls.ts";
 import { driven, sha } from "../test/fake/driven.ts";
@@ -176,9 +176,7 @@ async function damaged(kind: string, damage: (path: string) => void): Promise<Ro
 async function newer(): Promise<Row> {
   using dir = tmpdir();
   const path = join(dir.path, "archive.db");
-  const db = new Database(path);
-  db.run(`PRAGMA user_version = ${MIGRATIONS.length + 1}`);
-  db.close();
+  writeNewerArchive(path);
   const bytes = readFileSync(path);
   const s = await driven(path, "ses_newer");
   for (let i = 0; i < CALLS; i++) await s.call(`n${i}`);

@@ -1,4 +1,5 @@
 import { Database } from "bun:sqlite";
+import { writeNewerArchive } from "../fake/newer-archive.ts";
 import { describe, expect, test } from "bun:test";
 import { readdirSync, readFileSync, statSync, truncateSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -87,9 +88,7 @@ describe("a damaged archive at start", () => {
   test("a newer schema is never moved nor changed: the start says to upgrade", () => {
     using dir = tmpdir();
     const path = join(dir.path, "archive.db");
-    const db = new Database(path);
-    db.run(`PRAGMA user_version = ${MIGRATIONS.length + 1}`);
-    db.close();
+    writeNewerArchive(path);
     const before = readFileSync(path);
     const start = openOrRecoverArchive(path, { now: NOW });
     expect(start.kind).toBe("newer");

@@ -1,8 +1,8 @@
 import { Database } from "bun:sqlite";
+import { writeNewerArchive } from "../fake/newer-archive.ts";
 import { afterAll, describe, expect, test } from "bun:test";
 import { mkdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { MIGRATIONS } from "../../src/archive/migrations.ts";
 import { openArchive } from "../../src/archive/open.ts";
 import type { Msg } from "../../src/harness/fake-messages.ts";
 import { driven, sha } from "../fake/driven.ts";
@@ -24,6 +24,12 @@ function archivedOutputs(path: string, sessionID: string, ids: Iterable<string>)
   } finally {
     db.close();
   }
+}
+
+/** Every original of the session is in the archive file, byte for byte. */
+function expectAllArchived(path: string, sessionID: string, originals: Map<string, string>): void {
+  const archived = archivedOutputs(path, sessionID, originals.keys());
+  expect(archived.map((text) => (text === undefined ? undefined : sha(text)))).toEqual([...originals.values()].map(sha));
 }
 
 const fs = smallFilesystem(1024);
@@ -51,8 +57,7 @@ describe.skipIf(!fs)("a real full disk mid-session", () => {
     sent = await s.call("after");
     expect(s.lines.some((l) => l.message.includes("takes writes again"))).toBe(true);
     expect(warnings(s.lines)).toHaveLength(1);
-    const archived = archivedOutputs(path, "ses_full", s.originals.keys());
-    expect(archived.map((text) => (text === undefined ? undefined : sha(text)))).toEqual([...s.originals.values()].map(sha));
+    expectAllArchived(path, "ses_full", s.originals);
     expect(await s.recallAll(sent)).toBeGreaterThan(8);
     await s.hooks.dispose?.();
   }, 60_000);
@@ -75,8 +80,7 @@ describe.skipIf(!roFs)("a read-only data folder", () => {
       roFs!.remount("rw");
       await Bun.sleep(RETRY_WAIT_MS);
       await s.call("rw");
-      const archived = archivedOutputs(path, "ses_ro", s.originals.keys());
-      expect(archived.map((text) => (text === undefined ? undefined : sha(text)))).toEqual([...s.originals.values()].map(sha));
+      expectAllArchived(path, "ses_ro", s.originals);
       expect(warnings(s.lines)).toHaveLength(1);
     } finally {
       roFs!.remount("rw");
@@ -98,16 +102,13 @@ describe("faults that need no mount", () => {
     expect(await s.recallAll(sent)).toBeGreaterThan(4);
     expect(warnings(s.lines)).toHaveLength(1);
     expect(warnings(s.lines)[0]!.message).toContain("vanished");
-    const archived = archivedOutputs(path, "ses_gone", s.originals.keys());
-    expect(archived.map((text) => (text === undefined ? undefined : sha(text)))).toEqual([...s.originals.values()].map(sha));
+    expectAllArchived(path, "ses_gone", s.originals);
   }, 60_000);
 
   test("an archive of a newer schema is left untouched; Endless compresses from memory and says to upgrade", async () => {
     using dir = tmpdir();
     const path = join(dir.path, "archive.db");
-    const future = new Database(path);
-    future.run(`PRAGMA user_version = ${MIGRATIONS.length + 1}`);
-    future.close();
+    writeNewerArchive(path);
     const bytes = readFileSync(path);
     const s = await driven(path, "ses_new");
     let sent: Msg[] = [];
@@ -140,17 +141,14 @@ test("another process holding the write lock: hooks wait within their budget, ne
   expect(await holder.child.exited).toBe(0);
   await Bun.sleep(RETRY_WAIT_MS);
   await s.call("after");
-  const archived = archivedOutputs(path, "ses_lock", s.originals.keys());
-  expect(archived.map((text) => (text === undefined ? undefined : sha(text)))).toEqual([...s.originals.values()].map(sha));
+  expectAllArchived(path, "ses_lock", s.originals);
   expect(archivedOutputs(path, "ses_other", ["toolu_other"])).toEqual(["theirs"]);
 }, 60_000);
 
 test("while the archive is out, recall and search still answer only the session that asks", async () => {
   using dir = tmpdir();
   const path = join(dir.path, "archive.db");
-  const future = new Database(path);
-  future.run(`PRAGMA user_version = ${MIGRATIONS.length + 1}`);
-  future.close();
+  writeNewerArchive(path);
   const mine = await driven(path, "ses_mine");
   await mine.call("secretword");
   const recall = (sessionID: string, args: Record<string, unknown>) => mine.hooks.tool!.recall!.execute(args as never, { sessionID } as never);
