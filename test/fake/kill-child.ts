@@ -3,7 +3,8 @@
  * test: `bun kill-child.ts ARCHIVE SEED RESEND STORED`. It first sends the request of the first RESEND steps
  * again (what the process before it sent last), then the one of all STORED steps, then goes on with new
  * steps, printing one JSON line per event: {"stored": callID} once a tool hook returned (opencode stores the
- * output then), {"sent": steps, "outputs": {callID: sha}} once a request's transform returned.
+ * output then), {"batch": N} when a transform saved a moved frontier, {"sent": steps, "outputs": {callID: sha}}
+ * once a request's transform returned.
  */
 import { createHash } from "node:crypto";
 import { createEndlessHooks } from "../../src/hooks/plugin.ts";
@@ -15,8 +16,12 @@ const seed = Number(seedText);
 const sessionID = `ses_kill_${seed}`;
 const sha = (text: string) => createHash("sha256").update(text).digest("hex").slice(0, 16);
 const client = { app: { log: async () => ({}) } } as never;
-const hooks = await createEndlessHooks({ client }, { archivePath, highWaterTokens: 1500, keepLast: 1 }, () => {});
 const print = (line: unknown) => process.stdout.write(`${JSON.stringify(line)}\n`);
+// {"batch": N} once a request's transform moved (and saved) the frontier, before its {"sent"} line.
+const hooks = await createEndlessHooks({ client }, { archivePath, highWaterTokens: 1500, keepLast: 1 }, (_level, message) => {
+  const moved = message.match(/frontier moved to batch (\d+)/);
+  if (moved) print({ batch: Number(moved[1]) });
+});
 
 const history = (steps: number): Msg[] => [
   userText(sessionID, "go"),
