@@ -1,5 +1,5 @@
-import type { Database } from "bun:sqlite";
 import type { CallView, SessionStore } from "../context/engine.ts";
+import { type ArchiveAccess, writeOn } from "./link.ts";
 import type { Logger } from "../log/logger.ts";
 import { countTokens } from "../tokens/count.ts";
 import { indexPendingOutputs, setTokenCount } from "./tool-calls.ts";
@@ -24,7 +24,7 @@ export interface IdleWork {
  * fsync would otherwise land inside a tool hook now and then).
  */
 export function createIdleWork(deps: {
-  db: Database;
+  db: ArchiveAccess;
   store: SessionStore;
   log: Logger;
   delayMs?: number;
@@ -37,7 +37,8 @@ export function createIdleWork(deps: {
   let timer: ReturnType<typeof setTimeout> | undefined;
 
   const runOne = async ({ sessionID, call }: { sessionID: string; call: CallView }) => {
-    setTokenCount(deps.db, sessionID, call.callID, countTokens(call.output));
+    const tokens = countTokens(call.output);
+    writeOn(deps.db, (db) => setTokenCount(db, sessionID, call.callID, tokens));
     await deps.store.observe(sessionID, call);
   };
 
@@ -51,8 +52,10 @@ export function createIdleWork(deps: {
     }
     try {
       deps.maintenance?.();
-      indexPendingOutputs(deps.db);
-      deps.db.run("PRAGMA wal_checkpoint(PASSIVE)");
+      writeOn(deps.db, (db) => {
+        indexPendingOutputs(db);
+        db.run("PRAGMA wal_checkpoint(PASSIVE)");
+      });
     } catch (error) {
       deps.log("warn", `archive maintenance failed; it is retried after the next tool call: ${String(error)}`);
     }

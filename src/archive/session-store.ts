@@ -1,4 +1,5 @@
-import type { Database } from "bun:sqlite";
+import { Database } from "bun:sqlite";
+import { type ArchiveAccess, readOn, writeOn } from "./link.ts";
 import { COMPRESSOR_VERSION, compress } from "../compress/index.ts";
 import { type CallView, type FrontierState, rememberObservations, type SessionStore } from "../context/engine.ts";
 import { countTokens } from "../tokens/count.ts";
@@ -24,14 +25,21 @@ export interface ArchiveStore extends SessionStore {
  * archive holds one for that prompt version. Renders are frozen between batches, so an LLM observation
  * reaches a request only when the frontier next moves: the batch renders every compressed call anew.
  */
-export function createArchiveStore(db: Database, options: { llmVersion?: number } = {}): ArchiveStore {
+export function createArchiveStore(access: ArchiveAccess, options: { llmVersion?: number } = {}): ArchiveStore {
   const frontiers = new Map<string, FrontierState>();
-  const fast = rememberObservations((sessionID, call) => observeArchived(db, sessionID, call));
+  // A file recreated under the link (its folder was deleted) gets every frontier of this process back.
+  if (!(access instanceof Database)) {
+    access.onResume((db, recreated) => {
+      if (recreated) for (const [sessionID, state] of frontiers) saveFrontier(db, sessionID, state);
+    });
+  }
+  const fast = rememberObservations((sessionID, call) => observeArchived(access, sessionID, call));
   const llm = new Map<string, Map<string, string>>();
   const llmOf = (sessionID: string): Map<string, string> => {
     let known = llm.get(sessionID);
     if (known === undefined) {
-      known = options.llmVersion === undefined ? new Map() : llmObservations(db, sessionID, options.llmVersion);
+      const version = options.llmVersion;
+      known = version === undefined ? new Map() : (readOn(access, (db) => llmObservations(db, sessionID, version)) ?? new Map());
       llm.set(sessionID, known);
     }
     return known;
@@ -40,16 +48,16 @@ export function createArchiveStore(db: Database, options: { llmVersion?: number 
     async load(sessionID) {
       const cached = frontiers.get(sessionID);
       if (cached) return cached;
-      const state = loadFrontier(db, sessionID);
+      const state = readOn(access, (db) => loadFrontier(db, sessionID))!;
       frontiers.set(sessionID, state);
       return state;
     },
     async save(sessionID, state) {
-      const before = frontiers.get(sessionID) ?? loadFrontier(db, sessionID);
-      saveFrontier(db, sessionID, state);
+      const before = frontiers.get(sessionID) ?? readOn(access, (db) => loadFrontier(db, sessionID))!;
+      writeOn(access, (db) => saveFrontier(db, sessionID, state));
       frontiers.set(sessionID, state);
       const swap = swapOf(before, state, llmOf(sessionID));
-      if (swap !== undefined) recordSwap(db, sessionID, swap);
+      if (swap !== undefined) writeOn(access, (db) => recordSwap(db, sessionID, swap));
     },
     observe: async (sessionID, call) => llmOf(sessionID).get(call.callID) ?? fast(sessionID, call),
     fastObservation: fast,
@@ -85,17 +93,21 @@ function swapOf(before: FrontierState, after: FrontierState, llm: ReadonlyMap<st
 }
 
 /** The call's observation from the archive, made (and archived, with the call if need be) when missing. */
-async function observeArchived(db: Database, sessionID: string, call: CallView): Promise<string> {
-  const stored = findToolCall(db, sessionID, call.callID);
+async function observeArchived(access: ArchiveAccess, sessionID: string, call: CallView): Promise<string> {
+  const stored = readOn(access, (db) => findToolCall(db, sessionID, call.callID));
   if (stored) {
-    const known = findObservation(db, stored.row, COMPRESSOR_VERSION);
+    const known = readOn(access, (db) => findObservation(db, stored.row, COMPRESSOR_VERSION));
     if (known !== undefined) return known;
-  } else {
-    // Never compress what is not archived: a call made before the plugin was on is archived now.
-    archiveToolCall(db, { ...call, sessionID }, "keep");
   }
-  const row = stored?.row ?? findToolCall(db, sessionID, call.callID)!.row;
   const observation = await compress({ ...call, output: stored?.output ?? call.output });
-  saveObservation(db, row, observation, countTokens(observation.text));
+  // One write: the call (when it was not archived: made before the plugin was on) and its observation
+  // together, so a fault leaves neither, in whichever archive (file or memory) took the write.
+  writeOn(access, (db) =>
+    db.transaction(() => {
+      // Never compress what is not archived: a call made before the plugin was on is archived now.
+      archiveToolCall(db, { ...call, sessionID }, "keep");
+      saveObservation(db, findToolCall(db, sessionID, call.callID)!.row, observation, countTokens(observation.text));
+    })(),
+  );
   return observation.text;
 }

@@ -102,6 +102,10 @@ export const EndlessOptions = z
     ...policyFields,
     compaction: CompactionOptions.prefault({}).describe("opencode's compaction, on a patched opencode (see 'Patched opencode'); stock opencode ignores it"),
     fold: FoldOptions.prefault({}).describe("folding into the session ledger near the window (see 'Endless sessions')"),
+    redact: z
+      .boolean()
+      .default(false)
+      .describe("replace secrets (API keys, tokens, private keys, secret .env lines) in observations with [redacted ...]; the archive and recall keep the original"),
     contextManagement: ContextManagementOptions.prefault({}).describe(
       "Anthropic server-side context management, per provider and model (see 'Provider-native context management')",
     ),

@@ -1,10 +1,12 @@
 import type { Message, Part, ToolPart, ToolStateCompleted } from "@opencode-ai/sdk";
 import type { PolicyConfig } from "../config/schema.ts";
 import { type CallView, elidedInputTokens, type SessionStore, shapeContext } from "../context/engine.ts";
+import { redactSecrets } from "../compress/redact.ts";
 import type { Logger } from "../log/logger.ts";
 import { isRecord } from "../json/record.ts";
 import type { Notice } from "../log/notice.ts";
 import type { Folder } from "./fold.ts";
+import type { Recovery } from "./recover.ts";
 import { countTokens } from "../tokens/count.ts";
 
 type CompletedToolPart = ToolPart & { state: ToolStateCompleted };
@@ -89,7 +91,16 @@ function tokenMemo(): (key: string, count: () => number) => number {
  * input fields of older calls (opencode builds each tool_use block from `state.input`) with stand-ins, in
  * what is sent. It mutates the request's copy of the messages in place; opencode's stored history is untouched.
  */
-export function createMessagesTransformHook(deps: { store: SessionStore; config: PolicyConfig; log: Logger; folder?: Folder; notice?: Notice }) {
+export function createMessagesTransformHook(deps: {
+  store: SessionStore;
+  config: PolicyConfig;
+  log: Logger;
+  folder?: Folder;
+  notice?: Notice;
+  recovery?: Recovery;
+  /** Secrets in observations are replaced (the raw outputs sent before them are left as opencode has them). */
+  redact?: boolean;
+}) {
   const memo = tokenMemo();
   const key = (part: CompletedToolPart, half: string) => `${part.sessionID}\u0000${part.callID}\u0000${half}`;
   const tokensOf = (part: CompletedToolPart) => memo(key(part, "output"), () => countTokens(part.state.output));
@@ -114,6 +125,8 @@ export function createMessagesTransformHook(deps: { store: SessionStore; config:
       inputTokens: inputTokensOf(p),
       gapTokens: gaps.get(p.callID) ?? 0,
     }));
+    const recovered = deps.recovery?.recover(sessionID, calls.map((c) => ({ ...c, input: c.input ?? {} }))) ?? 0;
+    if (recovered > 0) deps.log("info", `session ${sessionID}: archived ${recovered} outputs from opencode's own copy (the tool hook's rows were missing)`);
     const unseen = unreadToolParts(output.messages);
     const requests = output.messages.filter((m) => m.info.role === "assistant").length + 1;
     const shaped = await shapeContext({ sessionID, calls, unseen, config: deps.config, store: deps.store, requests });
@@ -130,7 +143,7 @@ export function createMessagesTransformHook(deps: { store: SessionStore; config:
     const inputs = new Map([...shaped.inputs].map(([id, json]) => [id, JSON.parse(json) as Record<string, unknown>]));
     for (const part of parts) {
       const render = shaped.renders.get(part.callID);
-      if (render !== undefined) part.state.output = render;
+      if (render !== undefined) part.state.output = deps.redact ? redactSecrets(render) : render;
       const input = inputs.get(part.callID);
       if (input !== undefined) part.state.input = input;
     }

@@ -1,5 +1,6 @@
 import type { Hooks, PluginInput } from "@opencode-ai/plugin";
-import { defaultArchivePath, openArchive } from "../archive/open.ts";
+import { createArchiveLink, HOOK_BUSY_TIMEOUT_MS } from "../archive/link.ts";
+import { defaultArchivePath, openArchive, openOrRecoverArchive } from "../archive/open.ts";
 import { createIdleWork } from "../archive/idle-work.ts";
 import { createArchiveStore } from "../archive/session-store.ts";
 import { loadOptions } from "../config/load.ts";
@@ -9,6 +10,7 @@ import { createToolAfterHook } from "./tool-after.ts";
 import { type Logger, opencodeLogger } from "../log/logger.ts";
 import { createNotice } from "../log/notice.ts";
 import { guard } from "./guard.ts";
+import { createRecovery } from "./recover.ts";
 import { type ChatParamsHook, callFactsOf, createChatParamsHook } from "./chat-params.ts";
 import { createRecallTool } from "../recall/tool.ts";
 import { activePatches, describePatches } from "../patch/detect.ts";
@@ -29,9 +31,11 @@ interface PatchedHooks {
 const SIDE_AGENTS = new Set(["title", "summary", "compaction"]);
 
 /**
- * Builds the plugin's hooks from its options. Anything wrong at start (options, archive) yields no hooks
- * at all, with one log line saying why: opencode then runs exactly as it would without the plugin.
- * `observer` lets tests watch the compression worker (its events) and point it at its own providers.
+ * Builds the plugin's hooks from its options. Nothing at start turns Endless off but `enabled: false`: a bad
+ * option falls back to its default, a damaged archive is moved aside for a fresh one, an archive that cannot
+ * be opened (or was written by a newer version) leaves the plugin working from memory. Each is said once,
+ * as a toast and a log line. `observer` lets tests watch the compression worker (its events) and point it
+ * at its own providers.
  */
 export async function createEndlessHooks(
   input: Pick<PluginInput, "client"> & Partial<Pick<PluginInput, "directory">>,
@@ -39,25 +43,29 @@ export async function createEndlessHooks(
   log: Logger = opencodeLogger(input.client),
   observer: Partial<ObserverSetup> = {},
 ): Promise<Hooks & Partial<PatchedHooks>> {
+  const notice = createNotice(input.client, log);
   const loaded = loadOptions(rawOptions);
-  if (!loaded.ok) {
-    log("error", `invalid options, running as pass-through: ${loaded.problems.join("; ")}`);
-    return {};
-  }
+  if (loaded.problems.length > 0) notice("options", "warn", `options: ${loaded.problems.join("; ")}`);
   const options = loaded.options;
   if (!options.enabled) return {};
-  let db;
-  try {
-    db = openArchive(options.archivePath ?? defaultArchivePath());
-  } catch (error) {
-    log("error", `running as pass-through: ${error instanceof Error ? error.message : String(error)}`);
-    return {};
+  const path = options.archivePath ?? defaultArchivePath();
+  const start = openOrRecoverArchive(path, { busyTimeoutMs: HOOK_BUSY_TIMEOUT_MS });
+  if (start.kind === "opened" && start.movedAside !== undefined) {
+    notice(
+      "archive-moved",
+      "warn",
+      `the archive ${path} was damaged or not an archive: moved aside to ${start.movedAside}, and a fresh archive started at ${path}`,
+    );
   }
-  const notice = createNotice(input.client, log);
-  const compression = createObserverHooks({ db, options: options.compression, log, notice, ...observer });
+  const link = createArchiveLink({ path, start, notice, log });
+  // The ledger, the compression queue and the step usage write the archive file directly (they do not
+  // follow the link into memory yet); without a file at start they keep to memory for this run.
+  const db = start.kind === "opened" ? start.db : openArchive(":memory:");
+  const recovery = createRecovery(link);
+  const compression = createObserverHooks({ db, access: link, options: options.compression, log, notice, ...observer });
   const store = compression.store;
   const ledgers = createLedgerStore(db);
-  const idle = createIdleWork({ db, store, log, onIdle: compression.kick, maintenance: () => ledgers.persist() });
+  const idle = createIdleWork({ db: link, store, log, onIdle: compression.kick, maintenance: () => ledgers.persist() });
   const folder = createFolder({ db, ledgers, store, options: options.fold, log, root: input.directory });
   const learnConfig = guard(
     "config",
@@ -79,17 +87,17 @@ export async function createEndlessHooks(
       await compression.stop();
     },
     config: (config) => learnConfig(config, undefined),
-    "tool.execute.after": guard("tool.execute.after", log, createToolAfterHook({ db, idle, observer: compression.worker, ledgers })),
+    "tool.execute.after": guard("tool.execute.after", log, createToolAfterHook({ db: link, idle, observer: compression.worker, ledgers, recovery })),
     "experimental.chat.messages.transform": guard(
       "experimental.chat.messages.transform",
       log,
-      createMessagesTransformHook({ store, config: policyOf(options), log, folder, notice }),
+      createMessagesTransformHook({ store, config: policyOf(options), log, folder, notice, recovery, redact: options.redact }),
     ),
     "chat.params": async (params, output) => {
       await learnSession(params, output);
       await contextManagement(params, output);
     },
-    tool: { [RECALL_TOOL]: createRecallTool({ db, log }) },
+    tool: { [RECALL_TOOL]: createRecallTool({ db: link, log }) },
     "experimental.chat.step.finish": guard("experimental.chat.step.finish", log, createStepFinishHook({ db })),
     "experimental.session.overflow": guard("experimental.session.overflow", log, createOverflowHook({ options: options.compaction, log })),
     "experimental.session.compacting": guard(
