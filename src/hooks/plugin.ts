@@ -73,10 +73,12 @@ export async function createEndlessHooks(
     async (config: Parameters<NonNullable<Hooks["config"]>>[0]) => compression.learnConfig(config),
     (error) => `compression: could not read opencode's provider config: ${String(error)}`,
   );
-  const learnSession = guard("chat.params", log, async (params: Parameters<ChatParamsHook>[0], output: Parameters<ChatParamsHook>[1]) => {
-    compression.learnSession(params);
+  type ChatParams = Parameters<ChatParamsHook>;
+  // Each its own guard: one failing must not keep the others from learning what the call tells.
+  const learnWindow = guard("chat.params (window)", log, async (params: ChatParams[0], output: ChatParams[1]) => {
     if (!SIDE_AGENTS.has(params.agent)) folder.learnLimit(params.sessionID, callFactsOf(params, output).limit);
   });
+  const learnSession = guard("chat.params (compression)", log, async (params: ChatParams[0]) => compression.learnSession(params));
   const contextManagement = createChatParamsHook(options.contextManagement, (message) => log("info", message), policyOf(options));
   log("info", describePatches(activePatches()));
   const compactionSummary = createCompactionSummary({ db, store, folder });
@@ -94,7 +96,8 @@ export async function createEndlessHooks(
       createMessagesTransformHook({ store, config: policyOf(options), log, folder, notice, recovery, redact: options.redact }),
     ),
     "chat.params": async (params, output) => {
-      await learnSession(params, output);
+      await learnWindow(params, output);
+      await learnSession(params, undefined);
       await contextManagement(params, output);
     },
     tool: { [RECALL_TOOL]: createRecallTool({ db: link, log }) },

@@ -53,7 +53,7 @@ describe("folding in the transform", () => {
     using dir = tmpdir();
     const { hooks, lines } = await hooksFor(join(dir.path, "a.db"));
     await learnWindow(hooks);
-    const { history, requests } = await play(hooks, 100);
+    const { history, requests } = await play(hooks, 200);
     const folds = lines.filter((l) => l.includes(": fold "));
     expect(folds.length).toBeGreaterThan(1);
     const last = requests.at(-1)!;
@@ -84,7 +84,7 @@ describe("folding in the transform", () => {
     const path = join(dir.path, "a.db");
     const first = await hooksFor(path);
     await learnWindow(first.hooks);
-    const { history, requests } = await play(first.hooks, 70);
+    const { history, requests } = await play(first.hooks, 140);
     await first.hooks.dispose!();
     const again = await hooksFor(path);
     const copy = { messages: structuredClone(history) };
