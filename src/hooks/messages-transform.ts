@@ -112,7 +112,14 @@ export function createMessagesTransformHook(deps: {
     const sessionID = sessionOf(input, output.messages);
     if (sessionID === undefined) return;
     // The ledger reads the outputs as opencode stored them, before any is replaced by its observation.
-    deps.folder?.record(sessionID, output.messages);
+    // A ledger that cannot take them must not cost the request its observations.
+    try {
+      deps.folder?.record(sessionID, output.messages);
+    } catch (error) {
+      const message = `the session ledger could not record this request: ${error instanceof Error ? error.message : String(error)}`;
+      if (deps.notice) deps.notice("ledger-failed", "warn", message);
+      else deps.log("warn", message);
+    }
     const parts = sendableToolParts(output.messages);
     const gaps = gapTokens(output.messages, countOnce);
     const calls: CallView[] = parts.map((p) => ({

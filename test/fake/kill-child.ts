@@ -7,6 +7,7 @@
  * once a request's transform returned.
  */
 import { createHash } from "node:crypto";
+import { writeSync } from "node:fs";
 import { createEndlessHooks } from "../../src/hooks/plugin.ts";
 import { assistantWithTools, type Msg, userText } from "../../src/harness/fake-messages.ts";
 import { killSessionStep } from "./kill-session.ts";
@@ -16,7 +17,9 @@ const seed = Number(seedText);
 const sessionID = `ses_kill_${seed}`;
 const sha = (text: string) => createHash("sha256").update(text).digest("hex").slice(0, 16);
 const client = { app: { log: async () => ({}) } } as never;
-const print = (line: unknown) => process.stdout.write(`${JSON.stringify(line)}\n`);
+// Written synchronously: a line queued behind the transform's own work (the fold tokenizes the whole
+// request) would be lost to a kill that lands after the frontier was saved, and the parent would miss it.
+const print = (line: unknown) => writeSync(1, `${JSON.stringify(line)}\n`);
 // {"batch": N} once a request's transform moved (and saved) the frontier, before its {"sent"} line.
 const hooks = await createEndlessHooks({ client }, { archivePath, highWaterTokens: 1500, keepLast: 1 }, (_level, message) => {
   const moved = message.match(/frontier moved to batch (\d+)/);
