@@ -1,7 +1,8 @@
 /**
  * Hook overhead: p50/p99 of `tool.execute.after` for 1 KB, 50 KB and 1 MB outputs, and of the request
  * transform for sessions of 100 and 1,000 tool parts, and of a 1,000-part session folded on a 32k model
- * (requests where the fold stays, and those where it moves), through the real hooks on a real archive file.
+ * (requests where the fold stays, those where the compression frontier moves, and those where the fold
+ * moves), through the real hooks on a real archive file.
  *
  *   bun bench/hook-overhead.ts [--json]
  *
@@ -118,34 +119,48 @@ async function benchTransform(dir: string, parts: number, runs: number): Promise
 }
 
 /**
- * A 1,000-part session on a 32k-window model: each sample adds one step and sends the request, so the
- * fold stays put on most requests and moves (renders the ledger digest, writes the archive) on some.
+ * A 1,000-part session on a 32k-window model, played as opencode plays it: each sample is one new step whose
+ * output the tool hook archives first, then the request is sent (timed), then the idle work runs, as it does
+ * while the model streams its reply. The fold stays put on most requests; on some the compression frontier
+ * moves (a batch), on some the fold moves (renders the ledger digest, writes the archive): each its own row.
  */
 async function benchFold(dir: string, parts: number, runs: number): Promise<Row[]> {
   let folds = 0;
+  let batches = 0;
   const log = (_level: string, message: string) => {
     if (message.includes(": fold ")) folds++;
+    if (message.includes("frontier moved")) batches++;
   };
   const hooks = await createEndlessHooks({ client }, { archivePath: join(dir, `fold-${parts}.db`) }, log);
   const transform = hooks["experimental.chat.messages.transform"]!;
+  const after = hooks["tool.execute.after"]!;
   const model = { providerID: "mock", id: "m", limit: { context: 32_000, output: 4_096 }, api: { npm: "@ai-sdk/openai-compatible" } };
   await hooks["chat.params"]!({ sessionID: "ses_f", agent: "build", model, provider: {}, message: {} } as never, { temperature: 0, topP: 1, topK: 0, maxOutputTokens: undefined, options: {} });
-  const step = (i: number) =>
-    assistantWithTools("ses_f", [{ callID: `toolu_f${i}`, tool: i % 3 ? "bash" : "grep", input: { command: `c${i}` }, output: outputOfSize(1500 + (i % 7) * 700, i) }]);
+  const call = (i: number) => ({ callID: `toolu_f${i}`, tool: i % 3 ? "bash" : "grep", input: { command: `c${i}` }, output: outputOfSize(1500 + (i % 7) * 700, i) });
   const history: Msg[] = [userText("ses_f", "start")];
-  for (let i = 0; i < parts; i++) history.push(step(i));
+  for (let i = 0; i < parts; i++) history.push(assistantWithTools("ses_f", [call(i)]));
   await transform({}, { messages: structuredClone(history) });
+  await hooks.dispose!();
   const stays: number[] = [];
+  const batched: number[] = [];
   const moves: number[] = [];
   for (let i = 0; i < runs; i++) {
-    history.push(step(parts + i));
+    const step = call(parts + i);
+    await after({ tool: step.tool, sessionID: "ses_f", callID: step.callID, args: step.input }, { title: step.tool, output: step.output, metadata: { exit: 0 } });
+    history.push(assistantWithTools("ses_f", [step]));
     const output = { messages: structuredClone(history) };
-    const before = folds;
+    const [foldsBefore, batchesBefore] = [folds, batches];
     const start = performance.now();
     await transform({}, output);
-    (folds > before ? moves : stays).push(performance.now() - start);
+    const ms = performance.now() - start;
+    (folds > foldsBefore ? moves : batches > batchesBefore ? batched : stays).push(ms);
+    await hooks.dispose!();
   }
-  return [summarize(`messages.transform ${parts} parts, fold stays`, stays), summarize(`messages.transform ${parts} parts, fold moves`, moves)];
+  return [
+    summarize(`messages.transform ${parts} parts, fold stays`, stays),
+    summarize(`messages.transform ${parts} parts, frontier moves`, batched),
+    summarize(`messages.transform ${parts} parts, fold moves`, moves),
+  ];
 }
 
 const dir = mkdtempSync(join(tmpdir(), "endless-bench-"));

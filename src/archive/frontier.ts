@@ -17,8 +17,12 @@ export function loadFrontier(db: Database, sessionID: string): FrontierState {
   };
 }
 
-/** Persists a moved frontier in one transaction, so a crash leaves either the old batch or the new one. */
-export function saveFrontier(db: Database, sessionID: string, state: FrontierState): void {
+/**
+ * Persists a moved frontier in one transaction, so a crash leaves either the old batch or the new one.
+ * With `previous` (the state the archive already holds), only the calls whose render or input changed are
+ * written: a batch late in a long session does not rewrite every compressed call.
+ */
+export function saveFrontier(db: Database, sessionID: string, state: FrontierState, previous?: FrontierState): void {
   const upsertRender = db.query(
     `INSERT INTO renders (session_id, call_id, text, input, batch) VALUES (?, ?, ?, ?, ?)
      ON CONFLICT (session_id, call_id) DO UPDATE SET text = excluded.text, input = excluded.input, batch = excluded.batch
@@ -30,7 +34,9 @@ export function saveFrontier(db: Database, sessionID: string, state: FrontierSta
        ON CONFLICT (session_id) DO UPDATE SET batch = excluded.batch, updated_at = excluded.updated_at`,
     ).run(sessionID, state.batch, Date.now());
     for (const [callID, text] of state.renders) {
-      upsertRender.run(sessionID, callID, text, state.inputs.get(callID) ?? null, state.batch);
+      const input = state.inputs.get(callID) ?? null;
+      if (previous !== undefined && previous.renders.get(callID) === text && (previous.inputs.get(callID) ?? null) === input) continue;
+      upsertRender.run(sessionID, callID, text, input, state.batch);
     }
   })();
 }

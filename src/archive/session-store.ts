@@ -54,7 +54,9 @@ export function createArchiveStore(access: ArchiveAccess, options: { llmVersion?
     },
     async save(sessionID, state) {
       const before = frontiers.get(sessionID) ?? readOn(access, (db) => loadFrontier(db, sessionID))!;
-      writeOn(access, (db) => saveFrontier(db, sessionID, state));
+      // Writes that missed the file went to the link's memory archive, which moves them into the file when
+      // it is back (a new file gets every frontier whole): the archive holds `before`, so only changes go.
+      writeOn(access, (db) => saveFrontier(db, sessionID, state, before));
       frontiers.set(sessionID, state);
       const swap = swapOf(before, state, llmOf(sessionID));
       if (swap !== undefined) writeOn(access, (db) => recordSwap(db, sessionID, swap));

@@ -151,8 +151,11 @@ function batchEffect(input: ShapeInput, before: Rendered, after: Rendered): Batc
   return { freed, rewritten, requests: input.requests };
 }
 
-const onlyVisible = (map: ReadonlyMap<string, string>, visible: ReadonlySet<string>) =>
-  new Map([...map].filter(([id]) => visible.has(id)));
+function onlyVisible(map: ReadonlyMap<string, string>, visible: ReadonlySet<string>): Map<string, string> {
+  const kept = new Map<string, string>();
+  for (const [id, value] of map) if (visible.has(id)) kept.set(id, value);
+  return kept;
+}
 
 /**
  * Decides what a request carries in place of each tool output and each bulky tool input. Renders are frozen
@@ -162,7 +165,8 @@ const onlyVisible = (map: ReadonlyMap<string, string>, visible: ReadonlySet<stri
 export async function shapeContext(input: ShapeInput): Promise<ShapeResult> {
   const state = await input.store.load(input.sessionID);
   const visible = new Set(input.calls.map((c) => c.callID));
-  const alreadyCompressed = new Set([...state.renders.keys()].filter((id) => visible.has(id)));
+  const alreadyCompressed = new Set<string>();
+  for (const id of state.renders.keys()) if (visible.has(id)) alreadyCompressed.add(id);
   const batch = planBatch(input.calls, alreadyCompressed, input.config, input.unseen);
   const frozen = { renders: onlyVisible(state.renders, visible), inputs: onlyVisible(state.inputs, visible), batched: false, batch: state.batch };
   if (batch.length === 0) return frozen;

@@ -30,9 +30,10 @@ export interface Folder {
   record(sessionID: string, messages: readonly WireMessage[]): void;
   /**
    * Folds what is sent, in place: `messages` is the request's copy (observations already applied).
-   * `rawOutputs`: token counts the transform already made of outputs it sends raw, by call id.
+   * `rawOutputs`: token counts the transform already made of outputs it sends raw, by call id (the fold
+   * takes the map over: an output it clamps is no longer raw).
    */
-  fold(sessionID: string, messages: WireMessage[], unseen: ReadonlySet<string>, rawOutputs?: ReadonlyMap<string, number>): Promise<void>;
+  fold(sessionID: string, messages: WireMessage[], unseen: ReadonlySet<string>, rawOutputs?: Map<string, number>): Promise<void>;
   /** The ledger digest for a summariser (opencode's compaction), at the digest budget. */
   digest(sessionID: string): string;
 }
@@ -77,9 +78,12 @@ function shallowSize(input: Record<string, unknown>): number {
   return size;
 }
 
+/** A part's counts and the sizes they were made at: its text or output, and (a tool part) its input. */
 interface Counted {
   size: number;
   tokens: number;
+  inputSize: number;
+  inputTokens: number;
 }
 
 /**
@@ -87,23 +91,40 @@ interface Counted {
  * a stand-in): a request between two batches tokenizes nothing it has seen before.
  */
 function partTokens(rawOutputTokens: () => ReadonlyMap<string, number>): (part: Part) => number {
-  const inputs = new Map<string, Counted>();
-  const texts = new Map<string, Counted>();
-  const counted = (memo: Map<string, Counted>, key: string, size: number, text: () => string, hint?: number): number => {
-    const known = memo.get(key);
-    if (known !== undefined && known.size === size) return known.tokens;
-    const tokens = hint ?? countTokens(text());
-    memo.set(key, { size, tokens });
-    return tokens;
+  const known = new Map<string, Counted>();
+  const entry = (id: string): Counted => {
+    let counted = known.get(id);
+    if (counted === undefined) {
+      counted = { size: -1, tokens: 0, inputSize: -1, inputTokens: 0 };
+      known.set(id, counted);
+    }
+    return counted;
   };
   return (part) => {
-    if (part.type === "text" || part.type === "reasoning") return counted(texts, part.id, part.text.length, () => part.text);
+    if (part.type === "text" || part.type === "reasoning") {
+      const counted = entry(part.id);
+      if (counted.size !== part.text.length) {
+        counted.tokens = countTokens(part.text);
+        counted.size = part.text.length;
+      }
+      return counted.tokens;
+    }
     if (part.type !== "tool") return 0;
+    const counted = entry(part.id);
     const input = part.state.input ?? {};
+    const inputSize = shallowSize(input);
+    if (counted.inputSize !== inputSize) {
+      counted.inputTokens = countTokens(JSON.stringify(input));
+      counted.inputSize = inputSize;
+    }
     const out = part.state.status === "completed" ? part.state.output : part.state.status === "error" ? part.state.error : "";
-    // An output sent raw was counted by the transform already: its count is taken, not made again.
-    const hint = part.state.status === "completed" ? rawOutputTokens().get(part.callID) : undefined;
-    return TOOL_FRAMING + counted(inputs, part.id, shallowSize(input), () => JSON.stringify(input)) + counted(texts, part.id, out.length, () => out, hint);
+    if (counted.size !== out.length) {
+      // An output sent raw was counted by the transform already: its count is taken, not made again.
+      const hint = part.state.status === "completed" ? rawOutputTokens().get(part.callID) : undefined;
+      counted.tokens = hint ?? countTokens(out);
+      counted.size = out.length;
+    }
+    return TOOL_FRAMING + counted.inputTokens + counted.tokens;
   };
 }
 
@@ -154,6 +175,7 @@ export function createFolder(deps: {
    * later requests send it the same way.
    */
   async function clampUnread(sessionID: string, sent: WireMessage[], estimate: number, ceiling: number, unseen: ReadonlySet<string>): Promise<number> {
+    if (estimate <= ceiling) return estimate;
     const unread = sent
       .flatMap((m) => m.parts)
       .filter((p): p is ToolPart & { state: { status: "completed"; output: string } } => p.type === "tool" && p.state.status === "completed" && unseen.has(p.callID))
@@ -206,7 +228,7 @@ export function createFolder(deps: {
     },
 
     async fold(sessionID, messages, unseen, raw = new Map()) {
-      rawOutputs = new Map(raw);
+      rawOutputs = raw;
       const first = messages[0];
       if (!deps.options.enabled || first === undefined) return;
       const s = session(sessionID);

@@ -12,15 +12,11 @@ import { countTokens } from "../tokens/count.ts";
 type CompletedToolPart = ToolPart & { state: ToolStateCompleted };
 type WithMessages = { messages: { info: Message; parts: Part[] }[] };
 
-/** Completed tool parts that opencode will send with their output (pruned parts are already placeholders). */
-function sendableToolParts(messages: WithMessages["messages"]): CompletedToolPart[] {
-  return messages.flatMap((m) =>
-    m.parts.filter(
-      (p): p is CompletedToolPart =>
-        p.type === "tool" && p.state.status === "completed" && p.state.time.compacted === undefined,
-    ),
-  );
-}
+const isSendable = (p: Part): p is CompletedToolPart =>
+  p.type === "tool" && p.state.status === "completed" && p.state.time.compacted === undefined;
+
+const isReply = (m: WithMessages["messages"][number]) =>
+  m.info.role === "assistant" && m.parts.some((p) => p.type === "text" || p.type === "tool" || p.type === "reasoning");
 
 /**
  * Tool parts whose outputs the model has not read: those with no assistant reply after their message.
@@ -28,39 +24,60 @@ function sendableToolParts(messages: WithMessages["messages"]): CompletedToolPar
  * message without content (the step being generated) is not a reply.
  */
 export function unreadToolParts(messages: WithMessages["messages"]): Set<string> {
-  const replied = (m: WithMessages["messages"][number]) =>
-    m.info.role === "assistant" && m.parts.some((p) => p.type === "text" || p.type === "tool" || p.type === "reasoning");
-  let lastReply = -1;
-  messages.forEach((m, i) => {
-    if (replied(m)) lastReply = i;
-  });
+  let lastReply = messages.length - 1;
+  while (lastReply >= 0 && !isReply(messages[lastReply]!)) lastReply--;
   const unread = new Set<string>();
-  messages.forEach((m, i) => {
-    if (i < lastReply) return;
-    for (const p of m.parts) if (p.type === "tool") unread.add(p.callID);
-  });
+  for (let i = Math.max(0, lastReply); i < messages.length; i++) {
+    for (const p of messages[i]!.parts) if (p.type === "tool") unread.add(p.callID);
+  }
   return unread;
 }
 
-/**
- * Per completed tool part, the tokens sent between the previous sendable output and its own that are not
- * outputs: text and reasoning, and tool inputs as JSON (`CallView.gapTokens`), each counted once per part.
- */
-function gapTokens(messages: WithMessages["messages"], count: (key: string, text: () => string) => number): Map<string, number> {
-  const gaps = new Map<string, number>();
+/** Token counts remembered per key, so a request between batches tokenizes nothing it has seen before. */
+class Counts {
+  private readonly known = new Map<string, number>();
+  of(key: string, count: () => number): number {
+    let tokens = this.known.get(key);
+    if (tokens === undefined) {
+      tokens = count();
+      this.known.set(key, tokens);
+    }
+    return tokens;
+  }
+}
+
+/** What the transform needs of the request, taken in one walk over its parts. */
+interface Walk {
+  /** Completed tool parts sent with their output, oldest first. */
+  readonly parts: CompletedToolPart[];
+  /**
+   * Per such part (same index), the tokens sent between the previous sendable output and its own that are
+   * not outputs: text and reasoning, and tool inputs as JSON (`CallView.gapTokens`), each counted once per part.
+   */
+  readonly gaps: number[];
+  /** Model requests in the history, this one included: the assistant messages plus one. */
+  readonly requests: number;
+}
+
+function walk(messages: WithMessages["messages"], texts: Counts, inputs: Counts): Walk {
+  const parts: CompletedToolPart[] = [];
+  const gaps: number[] = [];
+  let requests = 1;
   let gap = 0;
   for (const m of messages) {
+    if (m.info.role === "assistant") requests++;
     for (const p of m.parts) {
-      if (p.type === "text" || p.type === "reasoning") gap += count(p.id, () => p.text);
+      if (p.type === "text" || p.type === "reasoning") gap += texts.of(p.id, () => countTokens(p.text));
       if (p.type !== "tool") continue;
-      gap += count(`${p.id}\u0000input`, () => JSON.stringify(p.state.input ?? {}));
-      if (p.state.status === "completed" && p.state.time.compacted === undefined) {
-        gaps.set(p.callID, gap);
+      gap += inputs.of(p.id, () => countTokens(JSON.stringify(p.state.input ?? {})));
+      if (isSendable(p)) {
+        parts.push(p);
+        gaps.push(gap);
         gap = 0;
       }
     }
   }
-  return gaps;
+  return { parts, gaps, requests };
 }
 
 /**
@@ -71,19 +88,6 @@ function sessionOf(input: unknown, messages: WithMessages["messages"]): string |
   const given = isRecord(input) ? input.sessionID : undefined;
   if (typeof given === "string" && given.length > 0) return given;
   return messages.find((m) => typeof m.info.sessionID === "string")?.info.sessionID;
-}
-
-/** Token counts by key (a part or a call), so a request between batches tokenizes nothing it has seen before. */
-function tokenMemo(): (key: string, count: () => number) => number {
-  const cache = new Map<string, number>();
-  return (key, count) => {
-    let tokens = cache.get(key);
-    if (tokens === undefined) {
-      tokens = count();
-      cache.set(key, tokens);
-    }
-    return tokens;
-  };
 }
 
 /**
@@ -101,12 +105,18 @@ export function createMessagesTransformHook(deps: {
   /** Secrets in observations are replaced (the raw outputs sent before them are left as opencode has them). */
   redact?: boolean;
 }) {
-  const memo = tokenMemo();
-  const key = (part: CompletedToolPart, half: string) => `${part.sessionID}\u0000${part.callID}\u0000${half}`;
-  const tokensOf = (part: CompletedToolPart) => memo(key(part, "output"), () => countTokens(part.state.output));
-  const inputTokensOf = (part: CompletedToolPart) =>
-    memo(key(part, "bulky"), () => (deps.config.compressInputs ? elidedInputTokens(part.callID, part.state.input, countTokens) : 0));
-  const countOnce = (id: string, text: () => string) => memo(id, () => countTokens(text()));
+  // Text and input counts by part id (unique across sessions); output and bulky-input counts by call id, per session.
+  const texts = new Counts();
+  const inputs = new Counts();
+  const perSession = new Map<string, { outputs: Counts; bulky: Counts }>();
+  const countsOf = (sessionID: string) => {
+    let counts = perSession.get(sessionID);
+    if (counts === undefined) {
+      counts = { outputs: new Counts(), bulky: new Counts() };
+      perSession.set(sessionID, counts);
+    }
+    return counts;
+  };
 
   return async (input: unknown, output: WithMessages): Promise<void> => {
     const sessionID = sessionOf(input, output.messages);
@@ -120,22 +130,21 @@ export function createMessagesTransformHook(deps: {
       if (deps.notice) deps.notice("ledger-failed", "warn", message);
       else deps.log("warn", message);
     }
-    const parts = sendableToolParts(output.messages);
-    const gaps = gapTokens(output.messages, countOnce);
-    const calls: CallView[] = parts.map((p) => ({
+    const { parts, gaps, requests } = walk(output.messages, texts, inputs);
+    const counts = countsOf(sessionID);
+    const calls: CallView[] = parts.map((p, i) => ({
       callID: p.callID,
       tool: p.tool,
       input: p.state.input,
       output: p.state.output,
       metadata: p.state.metadata,
-      tokens: tokensOf(p),
-      inputTokens: inputTokensOf(p),
-      gapTokens: gaps.get(p.callID) ?? 0,
+      tokens: counts.outputs.of(p.callID, () => countTokens(p.state.output)),
+      inputTokens: counts.bulky.of(p.callID, () => (deps.config.compressInputs ? elidedInputTokens(p.callID, p.state.input, countTokens) : 0)),
+      gapTokens: gaps[i]!,
     }));
-    const recovered = deps.recovery?.recover(sessionID, calls.map((c) => ({ ...c, input: c.input ?? {} }))) ?? 0;
+    const recovered = deps.recovery?.recover(sessionID, calls) ?? 0;
     if (recovered > 0) deps.log("info", `session ${sessionID}: archived ${recovered} outputs from opencode's own copy (the tool hook's rows were missing)`);
     const unseen = unreadToolParts(output.messages);
-    const requests = output.messages.filter((m) => m.info.role === "assistant").length + 1;
     const shaped = await shapeContext({ sessionID, calls, unseen, config: deps.config, store: deps.store, requests });
     if (shaped.batchFailed !== undefined) {
       deps.log("warn", `session ${sessionID}: a due batch failed, sending the frozen frontier unchanged: ${shaped.batchFailed}`);
@@ -147,16 +156,18 @@ export function createMessagesTransformHook(deps: {
       );
     }
     // Parsed before anything is changed: an error leaves the messages exactly as they were.
-    const inputs = new Map([...shaped.inputs].map(([id, json]) => [id, JSON.parse(json) as Record<string, unknown>]));
-    for (const part of parts) {
+    const standIns = new Map([...shaped.inputs].map(([id, json]) => [id, JSON.parse(json) as Record<string, unknown>]));
+    // The transform's counts of the outputs it sends raw, for the fold (which would count them again).
+    const raw = new Map<string, number>();
+    parts.forEach((part, i) => {
       const render = shaped.renders.get(part.callID);
       if (render !== undefined) part.state.output = deps.redact ? redactSecrets(render) : render;
-      const input = inputs.get(part.callID);
+      else raw.set(part.callID, calls[i]!.tokens);
+      const input = standIns.get(part.callID);
       if (input !== undefined) part.state.input = input;
-    }
+    });
     if (deps.folder === undefined) return;
     try {
-      const raw = new Map(calls.filter((c) => !shaped.renders.has(c.callID)).map((c) => [c.callID, c.tokens]));
       await deps.folder.fold(sessionID, output.messages, unseen, raw);
     } catch (error) {
       // The observations stand; the request goes unfolded, which the fold's next move makes up for.

@@ -29,14 +29,17 @@ export function createRecovery(access: ArchiveAccess) {
     archived(sessionID: string, callID: string): void {
       known.get(sessionID)?.add(callID);
     },
-    /** Archives the calls of the request that no archive holds; returns how many. */
+    /**
+     * Archives the calls of the request that no archive holds; returns how many. Only those are copied
+     * (a call's input may be missing from a hostile request: it is archived as `{}`).
+     */
     recover(sessionID: string, calls: readonly Omit<ArchivedCall, "sessionID">[]): number {
       const ids = idsOf(sessionID);
       const missing = calls.filter((c) => !ids.has(c.callID) && c.tool !== RECALL_TOOL);
       if (missing.length === 0) return 0;
       writeOn(access, (db) =>
         db.transaction(() => {
-          for (const call of missing) archiveToolCall(db, { ...call, sessionID }, "keep");
+          for (const call of missing) archiveToolCall(db, { ...call, input: call.input ?? {}, sessionID }, "keep");
         })(),
       );
       for (const call of missing) ids.add(call.callID);

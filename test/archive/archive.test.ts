@@ -161,6 +161,21 @@ describe("frontier", () => {
     expect(loadFrontier(db, "ses_2")).toEqual(state(0, [], []));
   });
 
+  test("given the state the archive holds, a save writes only the calls whose render or input changed", () => {
+    const db = openArchive(":memory:");
+    const input = JSON.stringify({ content: "[endless: content elided …]" });
+    const first = state(1, [["toolu_a", "obs a"], ["toolu_b", "obs b"]], [["toolu_b", input]]);
+    saveFrontier(db, "ses_1", first);
+    // A row the previous state claims (but the archive lacks) is left unwritten: only the diff goes.
+    db.run("DELETE FROM renders WHERE call_id = 'toolu_a'");
+    const next = state(2, [["toolu_a", "obs a"], ["toolu_b", "obs b"], ["toolu_c", "obs c"]], []);
+    saveFrontier(db, "ses_1", next, first);
+    expect(loadFrontier(db, "ses_1")).toEqual(state(2, [["toolu_b", "obs b"], ["toolu_c", "obs c"]], []));
+    // Without a previous state, every call is written.
+    saveFrontier(db, "ses_1", next);
+    expect(loadFrontier(db, "ses_1")).toEqual(next);
+  });
+
   test("an archive written before input stand-ins opens with its renders intact and no stand-ins", () => {
     using dir = tmpdir();
     const path = join(dir.path, "v1.db");
