@@ -20,6 +20,8 @@ export function forgetSession(db: Database, sessionID: string): Forgotten {
     db.query("DELETE FROM compression_swaps WHERE session_id = ?").run(sessionID);
     db.query("DELETE FROM ledgers WHERE session_id = ?").run(sessionID);
     db.query("DELETE FROM folds WHERE session_id = ?").run(sessionID);
+    // A block quotes archived outputs: it goes with them.
+    db.query("DELETE FROM recall_blocks WHERE session_id = ?").run(sessionID);
     return calls;
   })();
   db.run("PRAGMA wal_checkpoint(TRUNCATE)");

@@ -161,4 +161,15 @@ export const MIGRATIONS: readonly string[] = [
     updated_at INTEGER NOT NULL
   );
   `,
+  // 7: relevant recall: the memory block added to a user message (empty: none), kept so that every later
+  // request, after a restart too, sends that message with the same bytes.
+  `
+  CREATE TABLE recall_blocks (
+    session_id TEXT NOT NULL,
+    message_id TEXT NOT NULL,
+    text TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    PRIMARY KEY (session_id, message_id)
+  );
+  `,
 ];

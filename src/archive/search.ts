@@ -1,6 +1,7 @@
 import type { Database } from "bun:sqlite";
 import { isArchiveFault } from "./link.ts";
 import { indexPendingOutputs } from "./tool-calls.ts";
+import type { RecallHit } from "../context/recall-block.ts";
 
 export interface SearchHit {
   readonly callID: string;
@@ -115,4 +116,28 @@ export function searchToolCalls(
     listed[listed.length - 1] = ranked.find((h) => h.callID === first.call_id)!;
   }
   return listed;
+}
+
+/**
+ * This session's archived outputs that hold any of `terms` (words, see `recallTerms`), best first by the word
+ * ranking (outputs with more of the rarer words first), each with an excerpt around its matches: what
+ * relevant recall offers a new user message.
+ */
+export function relatedOutputs(db: Database, input: { sessionID: string; terms: readonly string[]; limit: number }): RecallHit[] {
+  const match = input.terms.map((term) => `"${term.replaceAll('"', "")}"`).join(" OR ");
+  if (match === "" || input.limit <= 0) return [];
+  try {
+    indexPendingOutputs(db);
+  } catch (error) {
+    if (!isArchiveFault(error)) throw error;
+  }
+  return db
+    .query<{ call_id: string; tool: string; excerpt: string }, [string, string, number]>(
+      `SELECT c.call_id, c.tool, snippet(tool_calls_fts, 1, '', '', ' … ', 32) AS excerpt
+       FROM tool_calls_fts JOIN tool_calls c ON c.id = tool_calls_fts.rowid
+       WHERE tool_calls_fts MATCH ? AND c.session_id = ?
+       ORDER BY bm25(tool_calls_fts), c.id LIMIT ?`,
+    )
+    .all(match, input.sessionID, input.limit)
+    .map((r) => ({ callID: r.call_id, tool: r.tool, excerpt: r.excerpt }));
 }

@@ -91,6 +91,16 @@ export const FoldOptions = z
 export type FoldOptions = z.infer<typeof FoldOptions>;
 export type PolicyConfig = z.infer<typeof PolicyObject>;
 
+/** Relevant recall: a memory block of matching earlier outputs added to a new user message (see README 'Relevant recall'). */
+export const RelevantRecallOptions = z
+  .object({
+    enabled: z.boolean().default(false).describe("on a new user message, add a short block of this session's earlier outputs that match it to that message"),
+    maxTokens: z.number().int().min(50).default(400).describe("the block's token cap"),
+    maxHits: z.number().int().min(1).max(10).default(3).describe("at most this many outputs in the block"),
+  })
+  .strict();
+export type RelevantRecallOptions = z.infer<typeof RelevantRecallOptions>;
+
 export const EndlessOptions = z
   .object({
     enabled: z.boolean().default(true).describe("false makes the plugin a pass-through"),
@@ -102,6 +112,7 @@ export const EndlessOptions = z
     ...policyFields,
     compaction: CompactionOptions.prefault({}).describe("opencode's compaction, on a patched opencode (see 'Patched opencode'); stock opencode ignores it"),
     fold: FoldOptions.prefault({}).describe("folding into the session ledger near the window (see 'Endless sessions')"),
+    relevantRecall: RelevantRecallOptions.prefault({}).describe("a memory block of matching earlier outputs on each new user message, off by default (see 'Relevant recall')"),
     redact: z
       .boolean()
       .default(false)

@@ -7,6 +7,7 @@ import { isRecord } from "../json/record.ts";
 import type { Notice } from "../log/notice.ts";
 import type { Folder } from "./fold.ts";
 import type { Recovery } from "./recover.ts";
+import type { RelevantRecall } from "./relevant-recall.ts";
 import { countTokens } from "../tokens/count.ts";
 
 type CompletedToolPart = ToolPart & { state: ToolStateCompleted };
@@ -104,6 +105,8 @@ export function createMessagesTransformHook(deps: {
   recovery?: Recovery;
   /** Secrets in observations are replaced (the raw outputs sent before them are left as opencode has them). */
   redact?: boolean;
+  /** Adds matching earlier outputs to new user messages (option `relevantRecall`). */
+  recall?: RelevantRecall;
 }) {
   // Text and input counts by part id (unique across sessions); output and bulky-input counts by call id, per session.
   const texts = new Counts();
@@ -166,6 +169,14 @@ export function createMessagesTransformHook(deps: {
       const input = standIns.get(part.callID);
       if (input !== undefined) part.state.input = input;
     });
+    // Before the fold, which counts the block as part of its message.
+    try {
+      deps.recall?.apply(sessionID, output.messages, new Set(raw.keys()));
+    } catch (error) {
+      const message = `relevant recall failed, this request goes without its memory block: ${error instanceof Error ? error.message : String(error)}`;
+      if (deps.notice) deps.notice("recall-failed", "warn", message);
+      else deps.log("warn", message);
+    }
     if (deps.folder === undefined) return;
     try {
       await deps.folder.fold(sessionID, output.messages, unseen, raw);

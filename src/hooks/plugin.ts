@@ -20,6 +20,7 @@ import { createFolder } from "./fold.ts";
 import { createOverflowHook } from "./overflow.ts";
 import { createStepFinishHook } from "./step-finish.ts";
 import { createObserverHooks, type ObserverSetup } from "./observer.ts";
+import { createRelevantRecall } from "./relevant-recall.ts";
 
 /** The hooks a patched opencode adds (patches/); stock opencode never calls them. */
 interface PatchedHooks {
@@ -67,6 +68,8 @@ export async function createEndlessHooks(
   const ledgers = createLedgerStore(db);
   const idle = createIdleWork({ db: link, store, log, onIdle: compression.kick, maintenance: () => ledgers.persist() });
   const folder = createFolder({ db, ledgers, store, options: options.fold, log, root: input.directory });
+  const recall = options.relevantRecall.enabled ? createRelevantRecall({ db, archive: link, options: options.relevantRecall }) : undefined;
+  const policy = policyOf(options);
   const learnConfig = guard(
     "config",
     log,
@@ -79,7 +82,7 @@ export async function createEndlessHooks(
     if (!SIDE_AGENTS.has(params.agent)) folder.learnLimit(params.sessionID, callFactsOf(params, output).limit);
   });
   const learnSession = guard("chat.params (compression)", log, async (params: ChatParams[0]) => compression.learnSession(params));
-  const contextManagement = createChatParamsHook(options.contextManagement, (message) => log("info", message), policyOf(options));
+  const contextManagement = createChatParamsHook(options.contextManagement, (message) => log("info", message), policy);
   log("info", describePatches(activePatches()));
   const compactionSummary = createCompactionSummary({ db, store, folder });
   return {
@@ -93,7 +96,7 @@ export async function createEndlessHooks(
     "experimental.chat.messages.transform": guard(
       "experimental.chat.messages.transform",
       log,
-      createMessagesTransformHook({ store, config: policyOf(options), log, folder, notice, recovery, redact: options.redact }),
+      createMessagesTransformHook({ store, config: policy, log, folder, notice, recovery, redact: options.redact, recall }),
     ),
     "chat.params": async (params, output) => {
       await learnWindow(params, output);
