@@ -49,3 +49,35 @@ export function sessionStats(db: Database, only?: string): SessionStats[] {
     };
   });
 }
+
+export interface ArchiveTotals {
+  readonly sessions: number;
+  readonly toolCalls: number;
+  /** Batches over every session: each one a cache rewrite Endless caused. */
+  readonly batches: number;
+}
+
+export function archiveTotals(db: Database): ArchiveTotals {
+  const calls = db.query<{ sessions: number; calls: number }, []>("SELECT count(DISTINCT session_id) AS sessions, count(*) AS calls FROM tool_calls").get();
+  const batches = db.query<{ batches: number | null }, []>("SELECT sum(batch) AS batches FROM frontiers").get();
+  return { sessions: calls?.sessions ?? 0, toolCalls: calls?.calls ?? 0, batches: batches?.batches ?? 0 };
+}
+
+/** Tokens and dollars a compression model (an LLM writing observations) spent. */
+export interface CompressionSpend {
+  /** Whether any compression model is configured; with none, every figure below is 0. */
+  readonly configured: boolean;
+  readonly calls: number;
+  readonly inputTokens: number;
+  readonly outputTokens: number;
+  readonly costUSD: number;
+}
+
+/**
+ * What compression models spent, for one session or in total: the one place the stats, the report and
+ * `/endless` read it from. This version makes every observation with the fast compressors and calls no
+ * model, so there is nothing to spend yet; the LLM observer (issue 12) fills this from its job table.
+ */
+export function compressionSpend(_db: Database, _sessionID?: string): CompressionSpend {
+  return { configured: false, calls: 0, inputTokens: 0, outputTokens: 0, costUSD: 0 };
+}

@@ -1,6 +1,7 @@
 import type { Message, Part, ToolPart, ToolStateCompleted } from "@opencode-ai/sdk";
 import type { PolicyConfig } from "../config/schema.ts";
 import { type CallView, elidedInputTokens, type SessionStore, shapeContext } from "../context/engine.ts";
+import type { RequestRecord } from "../archive/requests.ts";
 import type { Logger } from "../log/logger.ts";
 import { countTokens } from "../tokens/count.ts";
 
@@ -56,13 +57,64 @@ function tokenMemo(count: (part: CompletedToolPart) => number): (part: Completed
   };
 }
 
+/** Token counts of render texts by call, recounted only when a call's render changes. */
+function renderMemo(): (callID: string, text: string) => number {
+  const cache = new Map<string, { text: string; tokens: number }>();
+  return (callID, text) => {
+    const known = cache.get(callID);
+    if (known?.text === text) return known.tokens;
+    const tokens = countTokens(text);
+    cache.set(callID, { text, tokens });
+    return tokens;
+  };
+}
+
+/**
+ * What this request carries in tool-output tokens against stock opencode, and at a batch what it freed and
+ * how much of the request, from the first newly compressed call on, the provider's cache writes again.
+ */
+function measureRequest(
+  sessionID: string,
+  parts: readonly CompletedToolPart[],
+  shaped: { renders: ReadonlyMap<string, string>; batch: number; added: readonly string[] },
+  raw: (part: CompletedToolPart) => number,
+  rendered: (callID: string, text: string) => number,
+): RequestRecord {
+  const added = new Set(shaped.added);
+  let toolTokensSent = 0;
+  let toolTokensRaw = 0;
+  let freedTokens = 0;
+  let rewriteTokens = 0;
+  let rewriting = false;
+  for (const part of parts) {
+    const rawTokens = raw(part);
+    const render = shaped.renders.get(part.callID);
+    const sent = render === undefined ? rawTokens : rendered(part.callID, render);
+    toolTokensRaw += rawTokens;
+    toolTokensSent += sent;
+    if (added.has(part.callID)) {
+      freedTokens += rawTokens - sent;
+      rewriting = true;
+    }
+    if (rewriting) rewriteTokens += sent;
+  }
+  return { sessionID, batch: shaped.batch, toolTokensSent, toolTokensRaw, freedTokens, rewriteTokens };
+}
+
 /**
  * `experimental.chat.messages.transform`: replaces older tool outputs with their observations, and the bulky
  * input fields of older calls (opencode builds each tool_use block from `state.input`) with stand-ins, in
  * what is sent. It mutates the request's copy of the messages in place; opencode's stored history is untouched.
  */
-export function createMessagesTransformHook(deps: { store: SessionStore; config: PolicyConfig; log: Logger }) {
+export function createMessagesTransformHook(deps: {
+  store: SessionStore;
+  config: PolicyConfig;
+  log: Logger;
+  /** Told what each shaped request carried (the request log, the batch toast); its failure never reaches the request. */
+  onRequest?: (request: RequestRecord) => void;
+}) {
   const tokensOf = tokenMemo((part) => countTokens(part.state.output));
+  const renderTokensOf = renderMemo();
   const inputTokensOf = tokenMemo((part) =>
     deps.config.compressInputs ? elidedInputTokens(part.callID, part.state.input, countTokens) : 0,
   );
@@ -90,6 +142,13 @@ export function createMessagesTransformHook(deps: { store: SessionStore; config:
         "info",
         `session ${sessionID}: frontier moved to batch ${shaped.batch}, ${shaped.renders.size} outputs sent as observations, ${shaped.inputs.size} inputs with stand-ins`,
       );
+    }
+    if (deps.onRequest !== undefined) {
+      try {
+        deps.onRequest(measureRequest(sessionID, parts, shaped, tokensOf, renderTokensOf));
+      } catch (error) {
+        deps.log("warn", `session ${sessionID}: the request was not logged: ${error instanceof Error ? error.message : String(error)}`);
+      }
     }
     // Parsed before anything is changed: an error leaves the messages exactly as they were.
     const inputs = new Map([...shaped.inputs].map(([id, json]) => [id, JSON.parse(json) as Record<string, unknown>]));

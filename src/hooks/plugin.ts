@@ -7,44 +7,81 @@ import { policyOf } from "../config/schema.ts";
 import { createMessagesTransformHook } from "./messages-transform.ts";
 import { createToolAfterHook } from "./tool-after.ts";
 import { type Logger, opencodeLogger } from "../log/logger.ts";
+import { createNotice, createToast } from "../log/notice.ts";
 import { guard } from "./guard.ts";
-import { createChatParamsHook } from "./chat-params.ts";
+import { type ChatParamsHook, createChatParamsHook } from "./chat-params.ts";
 import { createRecallTool } from "../recall/tool.ts";
+import { createStatusCommand, lastReportedInput } from "./command.ts";
+import { createRequestRecorder } from "./request-log.ts";
+import { endlessStatus, formatStatus, type PluginState, type Window } from "./status.ts";
 
 /**
- * Builds the plugin's hooks from its options. Anything wrong at start (options, archive) yields no hooks
- * at all, with one log line saying why: opencode then runs exactly as it would without the plugin.
+ * Builds the plugin's hooks from its options. Anything wrong at start (options, archive) yields only the
+ * `/endless` command (which says why the plugin is off) and one notice at the first request: opencode then
+ * runs exactly as it would without the plugin.
  */
 export async function createEndlessHooks(
   input: Pick<PluginInput, "client">,
   rawOptions: unknown,
   log: Logger = opencodeLogger(input.client),
 ): Promise<Hooks> {
+  const notice = createNotice(input.client, log);
+  const windows = new Map<string, Window>();
+  const statusHooks = (state: PluginState) =>
+    createStatusCommand({
+      client: input.client,
+      log,
+      status: async (sessionID) =>
+        formatStatus(endlessStatus({ state, sessionID, window: windows.get(sessionID), usedTokens: await lastReportedInput(input.client, sessionID) })),
+    });
+  const off = (reason: string, level: "error" | "info"): Hooks => {
+    log(level, `running as pass-through: ${reason}`);
+    return {
+      ...statusHooks({ on: false, reason }),
+      "chat.params": async (params) => {
+        windows.set(params.sessionID, windowOf(params));
+        if (level === "error") notice("off", "error", `Endless is off, running as pass-through: ${reason}`);
+      },
+    };
+  };
+
   const loaded = loadOptions(rawOptions);
-  if (!loaded.ok) {
-    log("error", `invalid options, running as pass-through: ${loaded.problems.join("; ")}`);
-    return {};
-  }
+  if (!loaded.ok) return off(`invalid options: ${loaded.problems.join("; ")}`, "error");
   const options = loaded.options;
-  if (!options.enabled) return {};
+  if (!options.enabled) return off("the enabled option is false", "info");
+  const archivePath = options.archivePath ?? defaultArchivePath();
   let db;
   try {
-    db = openArchive(options.archivePath ?? defaultArchivePath());
+    db = openArchive(archivePath);
   } catch (error) {
-    log("error", `running as pass-through: ${error instanceof Error ? error.message : String(error)}`);
-    return {};
+    return off(error instanceof Error ? error.message : String(error), "error");
   }
   const store = createArchiveStore(db);
   const idle = createIdleWork({ db, store, log });
+  const chatParams = createChatParamsHook(options.contextManagement, (message) => log("info", message), policyOf(options));
   return {
+    ...statusHooks({ on: true, archivePath, db }),
     dispose: () => idle.flush(),
     "tool.execute.after": guard("tool.execute.after", log, createToolAfterHook({ db, idle })),
     "experimental.chat.messages.transform": guard(
       "experimental.chat.messages.transform",
       log,
-      createMessagesTransformHook({ store, config: policyOf(options), log }),
+      createMessagesTransformHook({
+        store,
+        config: policyOf(options),
+        log,
+        onRequest: createRequestRecorder({ db, toast: createToast(input.client, log), notice }),
+      }),
     ),
-    "chat.params": createChatParamsHook(options.contextManagement, (message) => log("info", message), policyOf(options)),
+    "chat.params": async (params, output) => {
+      windows.set(params.sessionID, windowOf(params));
+      await chatParams(params, output);
+    },
     tool: { recall: createRecallTool({ db, log }) },
   };
 }
+
+const windowOf = (params: Parameters<ChatParamsHook>[0]): Window => ({
+  model: `${params.model.providerID}/${params.model.id}`,
+  context: params.model.limit?.context ?? 0,
+});
