@@ -5,12 +5,37 @@ import { ArchiveError } from "../archive/open.ts";
 export interface CommandIO {
   readonly out: (text: string) => void;
   readonly err: (text: string) => void;
+  /** Rewrites the current stderr line (a progress bar on a terminal); without it progress goes through `err`. */
+  readonly status?: (text: string) => void;
 }
 
 export const processIO: CommandIO = {
   out: (text) => process.stdout.write(text.endsWith("\n") ? text : `${text}\n`),
   err: (text) => process.stderr.write(text.endsWith("\n") ? text : `${text}\n`),
+  ...(process.stderr.isTTY ? { status: (text: string) => process.stderr.write(`\r\x1b[2K${text}`) } : {}),
 };
+
+const BAR_WIDTH = 24;
+
+/**
+ * A progress bar on stderr: redrawn in place on a terminal, one line per step otherwise (logs, pipes,
+ * tests), so progress never mixes with the results on stdout.
+ */
+export function progressBar(io: CommandIO, total: number, unit: string): { tick(label: string): void; done(): void } {
+  let count = 0;
+  return {
+    tick(label) {
+      count = Math.min(total, count + 1);
+      const filled = total === 0 ? BAR_WIDTH : Math.round((count / total) * BAR_WIDTH);
+      const line = `[${"#".repeat(filled)}${"-".repeat(BAR_WIDTH - filled)}] ${count}/${total} ${unit} ${label}`;
+      if (io.status) io.status(line);
+      else io.err(line);
+    },
+    done() {
+      if (io.status && total > 0) io.err("");
+    },
+  };
+}
 
 /** A problem with how the command was called: printed with a hint, exit code 2. */
 export class UsageError extends Error {

@@ -1,6 +1,7 @@
 #!/usr/bin/env bun
 import { benchCommand } from "./bench.ts";
 import { type Command, type CommandIO, processIO, UsageError } from "./io.ts";
+import { doctorCommand } from "./doctor.ts";
 import { forgetCommand } from "./forget.ts";
 import { optionsCommand } from "./options.ts";
 import { statsCommand } from "./stats.ts";
@@ -10,6 +11,7 @@ const COMMANDS: Readonly<Record<string, Command>> = {
   options: optionsCommand,
   stats: statsCommand,
   forget: forgetCommand,
+  doctor: doctorCommand,
 };
 
 function usage(): string {
