@@ -76,14 +76,18 @@ export function openArchive(path: string): Database {
  */
 export function openArchiveReadOnly(path: string): Database {
   let db: Database;
+  let version: number;
   try {
     db = new Database(path, { readonly: true, strict: true });
     db.run("PRAGMA busy_timeout = 5000");
+    // SQLite reads the header only now: a damaged file or one that is no database fails here.
+    version = schemaVersion(db);
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
-    throw new ArchiveError(`cannot read the archive ${path} (${reason}): check the path, or pass the archivePath the plugin uses`);
+    throw new ArchiveError(
+      `cannot read the archive ${path} (${reason}): check the path, or pass the archivePath the plugin uses; if the file is damaged, move it aside (the plugin starts a fresh one)`,
+    );
   }
-  const version = schemaVersion(db);
   if (version !== MIGRATIONS.length) {
     db.close();
     throw new ArchiveError(
