@@ -81,3 +81,32 @@ export interface CompressionSpend {
 export function compressionSpend(_db: Database, _sessionID?: string): CompressionSpend {
   return { configured: false, calls: 0, inputTokens: 0, outputTokens: 0, costUSD: 0 };
 }
+
+/** One of a session's largest archived outputs, and what requests carry in its place now. */
+export interface LargeOutput {
+  readonly callID: string;
+  readonly tool: string;
+  readonly input: string;
+  readonly tokens: number;
+  /** The text sent instead (observation, pointer or the output kept whole); absent while it goes raw. */
+  readonly sentAs?: string;
+  readonly sentTokens: number;
+}
+
+export function largestOutputs(db: Database, sessionID: string, limit = 10): LargeOutput[] {
+  return db
+    .query<{ call_id: string; tool: string; input: string; tokens: number; render: string | null }, [string, number]>(
+      `SELECT c.call_id, c.tool, c.input, c.tokens, r.text AS render FROM tool_calls c
+       LEFT JOIN renders r ON r.session_id = c.session_id AND r.call_id = c.call_id
+       WHERE c.session_id = ? ORDER BY c.tokens DESC, c.id LIMIT ?`,
+    )
+    .all(sessionID, limit)
+    .map((r) => ({
+      callID: r.call_id,
+      tool: r.tool,
+      input: r.input,
+      tokens: r.tokens,
+      ...(r.render === null ? {} : { sentAs: r.render }),
+      sentTokens: r.render === null ? r.tokens : countTokens(r.render),
+    }));
+}

@@ -4,6 +4,7 @@ import { type Command, type CommandIO, processIO, UsageError } from "./io.ts";
 import { doctorCommand } from "./doctor.ts";
 import { forgetCommand } from "./forget.ts";
 import { optionsCommand } from "./options.ts";
+import { reportCommand } from "./report.ts";
 import { statsCommand } from "./stats.ts";
 
 const COMMANDS: Readonly<Record<string, Command>> = {
@@ -12,6 +13,7 @@ const COMMANDS: Readonly<Record<string, Command>> = {
   stats: statsCommand,
   forget: forgetCommand,
   doctor: doctorCommand,
+  report: reportCommand,
 };
 
 function usage(): string {

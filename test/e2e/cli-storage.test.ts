@@ -5,6 +5,8 @@ import { fileURLToPath } from "node:url";
 import { demoProjectFiles } from "../../demo/project.ts";
 import { demoSteps } from "../../demo/session.ts";
 import { main } from "../../src/cli/main.ts";
+import { REPORT_POLICIES } from "../../src/cli/report.ts";
+import { dumpDom, findChromium, screenshot } from "../../src/harness/chromium.ts";
 import type { SessionBill } from "../../src/cli/bill.ts";
 import { isMainAgentRequest, type MockServer, requestInputTokens, scriptedToolCalls, startMockAnthropic } from "../../src/harness/mock-anthropic.ts";
 import { createOpencodeWorld, type OpencodeWorld, workingTreePlugin } from "../../src/harness/opencode-runner.ts";
@@ -101,6 +103,33 @@ describe("stats, doctor and bench --opencode on what a real opencode run wrote",
     expect(since.err).toContain("no session could be read from opencode's storage since --since");
   });
 
+  test("report: a self-contained page that renders in headless Chromium, one series per policy, with a screenshot", async () => {
+    const chromium = findChromium();
+    if (chromium === undefined) throw new Error("chromium is not installed: apt-get install -y chromium (.ci/run installs it)");
+    const page = join(dir.path, "report.html");
+    const { code, out } = await cli(["report", sessionID, "--out", page, "--archive", archive, "--opencode-db", world.dbPath]);
+    expect(code).toBe(0);
+    expect(out).toContain(`wrote ${page}`);
+    const html = await Bun.file(page).text();
+    // Self-contained: no script, nothing to fetch (the SVG namespace is a name, not a request).
+    expect(html.replaceAll("http://www.w3.org/2000/svg", "")).not.toMatch(/https?:|<script|<link|\bsrc=/i);
+
+    const dom = await dumpDom(chromium, page);
+    const chart = dom.slice(dom.indexOf('<div id="chart">'), dom.indexOf("</svg>"));
+    const series = [...chart.matchAll(/<polyline[^>]*>\s*<title>([^<]+)<\/title>/g)].map((m) => m[1]);
+    expect(series).toEqual([...REPORT_POLICIES]);
+    const batchRows = /<table id="batches">([\s\S]*?)<\/table>/.exec(dom)![1]!.match(/<tr>/g)!.length - 1;
+    expect(batchRows).toBeGreaterThan(0);
+    expect(dom).toContain("recall({");
+
+    const png = join(dir.path, "report.png");
+    await screenshot(chromium, page, png);
+    const bytes = await Bun.file(png).bytes();
+    expect([...bytes.slice(0, 8)]).toEqual([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+    expect(bytes.length).toBeGreaterThan(20_000);
+    console.error(`[e2e] report: ${page} (${html.length} bytes), screenshot ${png} (${bytes.length} bytes)`);
+  }, 120_000);
+
   test("bad input: each message names the problem and the fix, with a non-zero exit", async () => {
     const garbage = join(dir.path, "garbage.db");
     writeFileSync(garbage, "not a database at all ".repeat(100));
@@ -115,6 +144,10 @@ describe("stats, doctor and bench --opencode on what a real opencode run wrote",
       [["bench", "--session", sessionID, "x.json"], 2, "give --opencode too"],
       [["doctor", "--project", world.dirs.project, "--opencode", OPENCODE, "--archive", garbage], 1, "move it aside"],
       [["doctor", "--project", join(dir.path, "no-such-project")], 2, "does not exist"],
+      [["report", "ses_nope", "--archive", archive, "--opencode-db", world.dbPath, "--out", join(dir.path, "r.html")], 1, "no session ses_nope in"],
+      [["report", sessionID, "--opencode-db", join(dir.path, "missing-opencode.db")], 2, "no opencode storage at"],
+      [["report", sessionID, "--opencode-db", world.dbPath, "--archive", join(dir.path, "missing.db")], 2, "no archive at"],
+      [["report", sessionID, "--out", "report.pdf"], 2, "give a file ending in .html"],
     ];
     for (const [args, exit, message] of cases) {
       const result = await cli(args);
