@@ -4,11 +4,11 @@ import { z } from "zod";
 import { pickSession, renderHtml, renderSvg } from "../replay/chart.ts";
 import { POLICY_NAMES, type PolicyName } from "../replay/policies/index.ts";
 import { textReport, toJson } from "../replay/report.ts";
-import { defaultOpencodeDb, listStoredSessions, OpencodeStorageError, openOpencodeDb, readStoredSession } from "../replay/importers/opencode-db.ts";
+import { defaultOpencodeDb, listStoredSessions, readStoredSession } from "../replay/importers/opencode-db.ts";
 import { type Session, type Skipped, stepCount } from "../replay/importers/model.ts";
 import { type BenchReport, benchSessions, runBench } from "../replay/run.ts";
 import { EndlessOptions, type PolicyConfig, policyOf } from "../config/schema.ts";
-import { type Command, type CommandIO, progressBar, UsageError } from "./io.ts";
+import { type Command, type CommandIO, openOpencodeStorage, progressBar, UsageError } from "./io.ts";
 
 const USAGE = `usage: endless bench [options] PATH...
        endless bench --opencode [--since DATE] [--session ID] [--opencode-db FILE] [options]
@@ -202,13 +202,7 @@ async function writeChart(args: BenchArgs & { chart: string }, report: Awaited<R
  */
 async function benchOpencode(args: BenchArgs, config: PolicyConfig, io: CommandIO): Promise<BenchReport | undefined> {
   const path = args.opencodeDb ?? defaultOpencodeDb();
-  let db;
-  try {
-    db = openOpencodeDb(path);
-  } catch (error) {
-    if (error instanceof OpencodeStorageError) throw new UsageError(error.message);
-    throw error;
-  }
+  const db = openOpencodeStorage(path);
   try {
     const stored = listStoredSessions(db, { since: args.since, sessionID: args.session });
     if (args.session !== undefined && stored.length === 0) {

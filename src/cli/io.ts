@@ -1,6 +1,7 @@
 import type { Database } from "bun:sqlite";
 import { existsSync } from "node:fs";
 import { ArchiveError } from "../archive/open.ts";
+import { OpencodeStorageError, openOpencodeDb } from "../replay/importers/opencode-db.ts";
 /** Where a command writes: stdout for results, stderr for progress and problems. Tests pass their own. */
 export interface CommandIO {
   readonly out: (text: string) => void;
@@ -59,6 +60,16 @@ export function openExistingArchive(path: string, open: (path: string) => Databa
     return open(path);
   } catch (error) {
     if (error instanceof ArchiveError) throw new UsageError(error.message);
+    throw error;
+  }
+}
+
+/** Opens opencode's storage read-only, turning its problems into usage errors that say what to do. */
+export function openOpencodeStorage(path: string): Database {
+  try {
+    return openOpencodeDb(path);
+  } catch (error) {
+    if (error instanceof OpencodeStorageError) throw new UsageError(error.message);
     throw error;
   }
 }

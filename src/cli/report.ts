@@ -8,9 +8,9 @@ import { compressionSpend, type LargeOutput, largestOutputs } from "../archive/s
 import { defaultPolicyConfig } from "../config/schema.ts";
 import { renderSvg } from "../replay/chart.ts";
 import { stepCount } from "../replay/importers/model.ts";
-import { defaultOpencodeDb, listStoredSessions, OpencodeStorageError, openOpencodeDb, readStoredSession } from "../replay/importers/opencode-db.ts";
+import { defaultOpencodeDb, listStoredSessions, readStoredSession } from "../replay/importers/opencode-db.ts";
 import { benchSessions, type SessionResult } from "../replay/run.ts";
-import { type Command, openExistingArchive, UsageError } from "./io.ts";
+import { type Command, openExistingArchive, openOpencodeStorage, UsageError } from "./io.ts";
 
 const USAGE = `usage: endless report SESSION [--out FILE.html] [--archive FILE] [--opencode-db FILE]
 
@@ -97,15 +97,6 @@ ${archivedSection(data.archived)}
 `;
 }
 
-function openStorage(path: string): Database {
-  try {
-    return openOpencodeDb(path);
-  } catch (error) {
-    if (error instanceof OpencodeStorageError) throw new UsageError(error.message);
-    throw error;
-  }
-}
-
 export const reportCommand: Command = {
   summary: "one self-contained HTML page for a session: context per request stock vs Endless, batches, largest outputs",
   usage: USAGE,
@@ -130,7 +121,7 @@ export const reportCommand: Command = {
     const out = parsed.values.out ?? `endless-report-${sessionID}.html`;
     if (!out.toLowerCase().endsWith(".html")) throw new UsageError(`--out ${out}: the report is HTML, give a file ending in .html`);
     const storagePath = parsed.values["opencode-db"] ?? defaultOpencodeDb();
-    const storage = openStorage(storagePath);
+    const storage = openOpencodeStorage(storagePath);
     try {
       const [stored] = listStoredSessions(storage, { sessionID });
       if (stored === undefined) {

@@ -4,9 +4,9 @@ import { parseArgs } from "node:util";
 import { z } from "zod";
 import { defaultArchivePath, openArchiveReadOnly } from "../archive/open.ts";
 import { sessionStats } from "../archive/stats.ts";
-import { defaultOpencodeDb, OpencodeStorageError, openOpencodeDb } from "../replay/importers/opencode-db.ts";
+import { defaultOpencodeDb } from "../replay/importers/opencode-db.ts";
 import { type SessionBill, sessionBill } from "./bill.ts";
-import { type Command, openExistingArchive, UsageError } from "./io.ts";
+import { type Command, openExistingArchive, openOpencodeStorage, UsageError } from "./io.ts";
 
 const USAGE = `usage: endless stats [--archive FILE] [--opencode-db FILE] [--session ID] [--json]
 
@@ -80,12 +80,7 @@ function row(b: SessionBill): string {
 function openStorage(named: string | undefined): { db?: Database; note?: string } {
   const path = named ?? defaultOpencodeDb();
   if (named === undefined && !existsSync(path)) return { note: `no opencode storage at ${path}: figures are Endless's estimates; pass --opencode-db FILE for reported usage` };
-  try {
-    return { db: openOpencodeDb(path) };
-  } catch (error) {
-    if (error instanceof OpencodeStorageError) throw new UsageError(error.message);
-    throw error;
-  }
+  return { db: openOpencodeStorage(path) };
 }
 
 export const statsCommand: Command = {
