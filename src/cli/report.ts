@@ -84,7 +84,7 @@ export function renderReport(data: ReportData): string {
   }).join("\n");
   return `<!doctype html>
 <html><head><meta charset="utf-8"><title>Endless report: ${escapeHtml(data.title)}</title>
-<style>body{font-family:sans-serif;margin:24px;max-width:1100px}table{border-collapse:collapse;margin:8px 0}td,th{padding:4px 10px;border-bottom:1px solid #e5e7eb;text-align:right;vertical-align:top}td:first-child,th:first-child{text-align:left}pre{white-space:pre-wrap;text-align:left;margin:0;font-size:11px;max-width:520px}code{font-size:11px}</style>
+<style>body{font-family:sans-serif;margin:24px;max-width:1100px}table{border-collapse:collapse;margin:8px 0}td,th{padding:4px 10px;border-bottom:1px solid #e5e7eb;text-align:right;vertical-align:top}td:first-child,th:first-child{text-align:left}pre{white-space:pre-wrap;text-align:left;margin:0;font-size:11px;max-width:520px}code{font-size:11px}#largest td:nth-child(2),#largest th:nth-child(2),#largest th:last-child{text-align:left}</style>
 </head><body>
 <h1>Endless report: ${escapeHtml(data.title)}</h1>
 <p>Session <code>${escapeHtml(data.sessionID)}</code>: ${n(data.replay.toolCalls)} tool calls, ${n(data.replay.requests)} model requests, replayed from opencode's storage under stock opencode (none) and Endless at its default options, tokens counted with one tokenizer; cost at $3 per million input tokens with the prompt-cache model of <code>endless bench</code>.</p>
