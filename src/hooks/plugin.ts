@@ -36,11 +36,13 @@ export async function createEndlessHooks(
     });
   const off = (reason: string, level: "error" | "info"): Hooks => {
     log(level, `running as pass-through: ${reason}`);
+    // The log has its line already; the toast (once, at the first request, when a TUI is listening) says it where the user looks.
+    const toastOnce = createNotice(input.client, () => {});
     return {
       ...statusHooks({ on: false, reason }),
       "chat.params": async (params) => {
-        windows.set(params.sessionID, windowOf(params));
-        if (level === "error") notice("off", "error", `Endless is off, running as pass-through: ${reason}`);
+        trackWindow(windows, params);
+        if (level === "error") toastOnce("off", "error", `Endless is off, running as pass-through: ${reason}`);
       },
     };
   };
@@ -74,14 +76,19 @@ export async function createEndlessHooks(
       }),
     ),
     "chat.params": async (params, output) => {
-      windows.set(params.sessionID, windowOf(params));
+      trackWindow(windows, params);
       await chatParams(params, output);
     },
     tool: { recall: createRecallTool({ db, log }) },
   };
 }
 
-const windowOf = (params: Parameters<ChatParamsHook>[0]): Window => ({
-  model: `${params.model.providerID}/${params.model.id}`,
-  context: params.model.limit?.context ?? 0,
-});
+/** Agents whose calls are not the session's own requests (their model may be a small one). */
+const SIDE_AGENTS = new Set(["title", "summary", "compaction"]);
+
+/** Remembers the model and window of the session's last main request, for `/endless`. Never throws. */
+function trackWindow(windows: Map<string, Window>, params: Parameters<ChatParamsHook>[0]): void {
+  const model = params?.model;
+  if (model === undefined || SIDE_AGENTS.has(params.agent)) return;
+  windows.set(params.sessionID, { model: `${model.providerID}/${model.id}`, context: model.limit?.context ?? 0 });
+}
