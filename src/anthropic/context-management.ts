@@ -9,19 +9,15 @@
  * the API's snake_case `context_management` and adds the beta headers itself (test/provider/wire.ts
  * mirrors that mapping for the tests).
  */
-import { MIN_COMPACT_TRIGGER, type ContextManagementOptions, type ContextManagementOverride, type ContextManagementSettings } from "./schema.ts";
-import { defaultPolicyConfig, type PolicyConfig } from "../config/schema.ts";
+import { MIN_COMPACT_TRIGGER, type ContextManagementOptions, type ContextManagementOverride, type ContextManagementSettings } from "../config/context-management.ts";
+import { defaultPolicyConfig, type PolicyConfig, RECALL_TOOL } from "../config/schema.ts";
+import { type ModelLimit, usableInputTokens } from "../tokens/window.ts";
 
 /** npm packages whose models speak the Anthropic Messages API through `@ai-sdk/anthropic`'s model class. */
-export const ANTHROPIC_SDK_PACKAGES: readonly string[] = ["@ai-sdk/anthropic", "@ai-sdk/google-vertex/anthropic"];
-
-/** opencode's cap on the output reserve (`OUTPUT_TOKEN_MAX` in 1.18.33). */
-export const OPENCODE_OUTPUT_TOKEN_MAX = 32_000;
-/** opencode's reserve when a model has `limit.input` and no `compaction.reserved` is configured. */
-export const OPENCODE_INPUT_RESERVE = 20_000;
+const ANTHROPIC_SDK_PACKAGES: readonly string[] = ["@ai-sdk/anthropic", "@ai-sdk/google-vertex/anthropic"];
 
 /** Tools the server must never clear, whatever the configuration: a recall answers an explicit request. */
-export const ALWAYS_EXCLUDED_TOOLS: readonly string[] = ["recall"];
+const ALWAYS_EXCLUDED_TOOLS: readonly string[] = [RECALL_TOOL];
 
 
 // ---------------------------------------------------------------------------------------------------
@@ -56,7 +52,7 @@ export interface CompactEdit {
 export type ContextManagementEdit = ClearThinkingEdit | ClearToolUsesEdit | CompactEdit;
 
 /** What the hook sets as `output.options.contextManagement`. */
-export interface ProviderContextManagement {
+interface ProviderContextManagement {
   edits: ContextManagementEdit[];
 }
 
@@ -71,13 +67,6 @@ export type CompressionPolicy = Pick<PolicyConfig, "keepLast" | "excludeTools"> 
 
 /** The plugin's own defaults, from the one option schema. */
 export const DEFAULT_COMPRESSION_POLICY: CompressionPolicy = defaultPolicyConfig();
-
-export interface ModelLimit {
-  context: number;
-  output: number;
-  /** Some models.dev entries carry a separate input limit; opencode then reserves from it. */
-  input?: number;
-}
 
 /** One LLM call, as far as the decision needs it (all from `chat.params`' input and output). */
 export interface CallFacts {
@@ -108,20 +97,8 @@ export function isSkippedProvider(providerID: string, skipProviders: readonly st
   return skipProviders.some((skipped) => providerID.includes(skipped));
 }
 
-export function isSkippedAgent(agent: string, skipAgents: readonly string[]): boolean {
+function isSkippedAgent(agent: string, skipAgents: readonly string[]): boolean {
   return skipAgents.includes(agent);
-}
-
-/**
- * Input tokens opencode lets a request reach before it compacts (its overflow threshold in 1.18.33):
- * `limit.input - min(20000, reserve)` when the model has an input limit, else `limit.context - reserve`,
- * where reserve = min(limit.output, 32000). Undefined when the window is unknown (`limit.context` 0).
- */
-export function usableInputTokens(limit: ModelLimit | undefined): number | undefined {
-  if (!limit || !(limit.context > 0)) return undefined;
-  const reserve = Math.min(limit.output, OPENCODE_OUTPUT_TOKEN_MAX) || OPENCODE_OUTPUT_TOKEN_MAX;
-  const usable = limit.input && limit.input > 0 ? limit.input - Math.min(OPENCODE_INPUT_RESERVE, reserve) : limit.context - reserve;
-  return usable > 0 ? usable : undefined;
 }
 
 /** Thinking is on when the call options ask @ai-sdk/anthropic for it (`thinking.type` enabled or adaptive). */
@@ -150,7 +127,7 @@ export function resolveSettings(options: ContextManagementOptions, providerID: s
   return settings;
 }
 
-export function mergeOverride(base: ContextManagementSettings, override: ContextManagementOverride): ContextManagementSettings {
+function mergeOverride(base: ContextManagementSettings, override: ContextManagementOverride): ContextManagementSettings {
   return {
     enabled: override.enabled ?? base.enabled,
     clearThinking: { ...base.clearThinking, ...defined(override.clearThinking) },
@@ -177,7 +154,7 @@ export function serverKeep(configured: number, policy: CompressionPolicy): numbe
 }
 
 /** clear_thinking_20251015, or undefined when thinking is off (the API rejects it then) or it is disabled. */
-export function clearThinkingEdit(settings: ContextManagementSettings, thinking: boolean): ClearThinkingEdit | undefined {
+function clearThinkingEdit(settings: ContextManagementSettings, thinking: boolean): ClearThinkingEdit | undefined {
   if (!thinking || !settings.clearThinking.enabled) return undefined;
   const keep = settings.clearThinking.keep;
   return { type: "clear_thinking_20251015", keep: keep === "all" ? "all" : { type: "thinking_turns", value: keep } };

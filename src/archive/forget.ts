@@ -6,7 +6,7 @@ export interface Forgotten {
 
 /**
  * Removes everything archived for a session: tool calls (their search index entries and observations
- * go with them), renders, frontier and the request log. secure_delete overwrites the freed pages, and the checkpoint
+ * go with them), renders, frontier, step usage and the request log. secure_delete overwrites the freed pages, and the checkpoint
  * carries that into the database file, so the removed outputs do not linger on disk.
  */
 export function forgetSession(db: Database, sessionID: string): Forgotten {
@@ -15,6 +15,7 @@ export function forgetSession(db: Database, sessionID: string): Forgotten {
     const calls = db.query("DELETE FROM tool_calls WHERE session_id = ?").run(sessionID).changes;
     db.query("DELETE FROM renders WHERE session_id = ?").run(sessionID);
     db.query("DELETE FROM frontiers WHERE session_id = ?").run(sessionID);
+    db.query("DELETE FROM steps WHERE session_id = ?").run(sessionID);
     db.query("DELETE FROM requests WHERE session_id = ?").run(sessionID);
     return calls;
   })();

@@ -77,10 +77,28 @@ export const MIGRATIONS: readonly string[] = [
     INSERT INTO tool_calls_fts (tool_calls_fts, rowid, tool, output) VALUES ('delete', old.id, old.tool, old.output);
   END;
   `,
-  // 4 (issue 11's position 8; renumbered at merge): one row per request the transform shaped, so the stats
-  // and /endless can say what Endless kept out of the requests actually sent (not only what one request
-  // carries now). Tool-output tokens only: what each request sent, and what stock opencode would have sent.
-  // At a batch, what it freed and the tool tokens from the first changed call on (the cache rewrite).
+  // 4: one row per LLM step, from the step-finish hook a patched opencode adds:
+  // opencode's token counts (cache read and write included) and the server's applied context edits (JSON).
+  `
+  CREATE TABLE steps (
+    id INTEGER PRIMARY KEY,
+    session_id TEXT NOT NULL,
+    message_id TEXT NOT NULL,
+    agent TEXT,
+    model TEXT NOT NULL,
+    input_tokens INTEGER NOT NULL,
+    output_tokens INTEGER NOT NULL,
+    cache_read_tokens INTEGER NOT NULL,
+    cache_write_tokens INTEGER NOT NULL,
+    applied_edits TEXT,
+    created_at INTEGER NOT NULL
+  );
+  CREATE INDEX steps_session ON steps (session_id);
+  `,
+  // 5 (issue 11, brief position 8: renumber at merge): one row per request the transform shaped, so the
+  // stats and /endless can say what Endless kept out of the requests actually sent (not only what one
+  // request carries now). Tool-output tokens only: what each request sent, and what stock opencode would
+  // have sent. At a batch, what it freed and the tool tokens from the first changed call on (the cache rewrite).
   `
   CREATE TABLE requests (
     id INTEGER PRIMARY KEY,

@@ -1,6 +1,7 @@
 import type { Database } from "bun:sqlite";
 import { type AppliedEditsStats, EMPTY_APPLIED_EDITS_STATS } from "../anthropic/applied-edits.ts";
 import { countTokens } from "../tokens/count.ts";
+import { type StepTotals, stepTotals } from "./steps.ts";
 
 export interface SessionStats {
   readonly sessionID: string;
@@ -16,9 +17,11 @@ export interface SessionStats {
   readonly batches: number;
   /**
    * Anthropic's server-side edits. `reported` stays false on stock opencode 1.18.33, which drops the
-   * response's applied_edits before any hook sees them; a hook that delivers them fills this in.
+   * response's applied_edits before any hook sees them; the step-finish patch delivers them.
    */
   readonly serverEdits: AppliedEditsStats & { readonly reported: boolean };
+  /** Tokens of every LLM step (cache read and write included); only with the step-finish patch. */
+  readonly usage?: Omit<StepTotals, "serverEdits">;
 }
 
 /** What Endless did in each archived session, newest first, read from the archive. */
@@ -36,6 +39,7 @@ export function sessionStats(db: Database, only?: string): SessionStats[] {
          WHERE r.session_id = ?`,
       )
       .all(s.session_id);
+    const steps = stepTotals(db, s.session_id);
     const batch = db.query<{ batch: number }, [string]>("SELECT batch FROM frontiers WHERE session_id = ?").get(s.session_id);
     return {
       sessionID: s.session_id,
@@ -45,7 +49,8 @@ export function sessionStats(db: Database, only?: string): SessionStats[] {
       compressedOutputTokens: compressed.reduce((sum, r) => sum + r.tokens, 0),
       observationTokens: compressed.reduce((sum, r) => sum + countTokens(r.text), 0),
       batches: batch?.batch ?? 0,
-      serverEdits: { ...EMPTY_APPLIED_EDITS_STATS, reported: false },
+      serverEdits: steps ? { ...steps.serverEdits, reported: true } : { ...EMPTY_APPLIED_EDITS_STATS, reported: false },
+      ...(steps && { usage: { steps: steps.steps, inputTokens: steps.inputTokens, outputTokens: steps.outputTokens, cacheReadTokens: steps.cacheReadTokens, cacheWriteTokens: steps.cacheWriteTokens } }),
     };
   });
 }

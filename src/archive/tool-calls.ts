@@ -1,17 +1,14 @@
 import type { Database } from "bun:sqlite";
+import type { ToolCall } from "../compress/types.ts";
+import { asRecord, type JsonRecord } from "../json/record.ts";
 
-export interface ArchivedCall {
+/** A tool call as the archive keeps it: `output` is the full original. */
+export interface ArchivedCall extends ToolCall {
   readonly sessionID: string;
   readonly messageID?: string;
-  readonly callID: string;
-  readonly tool: string;
-  readonly input: unknown;
-  /** The full original output. */
-  readonly output: string;
   /** What opencode kept, when it cut the output short. */
   readonly shownOutput?: string;
   readonly fullOutputPath?: string;
-  readonly metadata?: unknown;
   readonly tokens: number;
 }
 
@@ -35,7 +32,7 @@ interface CallRow {
   created_at: number;
 }
 
-const parseJson = (text: string | null): unknown => (text === null ? undefined : JSON.parse(text));
+const parseRecord = (text: string): JsonRecord => asRecord(JSON.parse(text));
 
 function fromRow(row: CallRow): StoredCall {
   return {
@@ -44,11 +41,11 @@ function fromRow(row: CallRow): StoredCall {
     messageID: row.message_id ?? undefined,
     callID: row.call_id,
     tool: row.tool,
-    input: parseJson(row.input),
+    input: parseRecord(row.input),
     output: row.output,
     shownOutput: row.shown_output ?? undefined,
     fullOutputPath: row.full_output_path ?? undefined,
-    metadata: parseJson(row.metadata),
+    metadata: row.metadata === null ? undefined : parseRecord(row.metadata),
     tokens: row.tokens,
     createdAt: row.created_at,
   };
@@ -113,4 +110,9 @@ export function findToolCall(db: Database, sessionID: string, callID: string): S
     .query<CallRow, [string, string]>("SELECT * FROM tool_calls WHERE session_id = ? AND call_id = ?")
     .get(sessionID, callID);
   return row ? fromRow(row) : undefined;
+}
+
+/** Every call archived for this session, oldest first. */
+export function sessionToolCalls(db: Database, sessionID: string): StoredCall[] {
+  return db.query<CallRow, [string]>("SELECT * FROM tool_calls WHERE session_id = ? ORDER BY id").all(sessionID).map(fromRow);
 }

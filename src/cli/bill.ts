@@ -45,11 +45,26 @@ function netUSD(model: string | undefined, endless: RequestTotals, compression: 
   return { price: known.key, saved, cacheRewrites, compression: compression.costUSD, net: saved - cacheRewrites - compression.costUSD };
 }
 
+/** The usage a patched opencode's step-finish hook recorded in the archive, when opencode's storage has none. */
+function stepUsage(stats: SessionStats): ReportedUsage | undefined {
+  const usage = stats.usage;
+  if (usage === undefined || usage.steps === 0) return undefined;
+  return {
+    requests: usage.steps,
+    inputTokens: usage.inputTokens,
+    outputTokens: usage.outputTokens,
+    cacheReadTokens: usage.cacheReadTokens,
+    cacheWriteTokens: usage.cacheWriteTokens,
+    costUSD: 0,
+    models: [],
+  };
+}
+
 export function sessionBill(input: { db: Database; stats: SessionStats; opencode?: Database; model?: string }): SessionBill {
   const { db, stats } = input;
   const endless = { ...requestTotals(db, stats.sessionID), batches: stats.batches };
-  const usage = input.opencode === undefined ? undefined : reportedUsage(input.opencode, stats.sessionID);
-  const reported = usage !== undefined && usage.requests > 0 ? usage : undefined;
+  const stored = input.opencode === undefined ? undefined : reportedUsage(input.opencode, stats.sessionID);
+  const reported = stored !== undefined && stored.requests > 0 ? stored : stepUsage(stats);
   const compression = compressionSpend(db, stats.sessionID);
   const sent = reported
     ? { tokens: reported.inputTokens + reported.cacheReadTokens + reported.cacheWriteTokens, source: "reported" as const }

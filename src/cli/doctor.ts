@@ -7,7 +7,7 @@ import { MIGRATIONS } from "../archive/migrations.ts";
 import { compressionSpend } from "../archive/stats.ts";
 import { loadOptions } from "../config/load.ts";
 import { formatBytes } from "../hooks/status.ts";
-import { isPatchedBinary } from "../patch/detect.ts";
+import { patchesInBinary } from "../patch/detect.ts";
 import { type Command, UsageError } from "./io.ts";
 
 const USAGE = `usage: endless doctor [--project DIR] [--opencode FILE] [--archive FILE] [--probe]
@@ -64,8 +64,12 @@ async function checkOpencode(named: string | undefined): Promise<Check[]> {
     const checks: Check[] = [
       { name: "opencode", status: version === "1.18.33" ? "ok" : "warn", detail: `${version} at ${real}${version === "1.18.33" ? "" : " (Endless is built and tested against 1.18.33)"}` },
     ];
-    const patched = isPatchedBinary(real);
-    checks.push({ name: "binary", status: "ok", detail: patched ? "patched (holds the opencode-endless patch marker)" : "stock (no opencode-endless patches)" });
+    const patches = patchesInBinary(real);
+    checks.push({
+      name: "binary",
+      status: "ok",
+      detail: patches.length > 0 ? `patched: ${patches.join(", ")}` : "stock (no opencode-endless patches; `endless patch-opencode` writes a patched one)",
+    });
     return checks;
   } catch (error) {
     return [{ name: "opencode", status: "problem", detail: `${real} did not answer --version (${error instanceof Error ? error.message : String(error)}): reinstall opencode-ai or pass --opencode FILE` }];

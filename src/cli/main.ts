@@ -5,6 +5,7 @@ import { doctorCommand } from "./doctor.ts";
 import { forgetCommand } from "./forget.ts";
 import { optionsCommand } from "./options.ts";
 import { reportCommand } from "./report.ts";
+import { patchOpencodeCommand } from "./patch-opencode.ts";
 import { statsCommand } from "./stats.ts";
 
 const COMMANDS: Readonly<Record<string, Command>> = {
@@ -14,10 +15,11 @@ const COMMANDS: Readonly<Record<string, Command>> = {
   forget: forgetCommand,
   doctor: doctorCommand,
   report: reportCommand,
+  "patch-opencode": patchOpencodeCommand,
 };
 
 function usage(): string {
-  const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(8)} ${c.summary}`);
+  const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(14)} ${c.summary}`);
   return ["usage: endless <command> [options]", "", "commands:", ...lines, "", "Run `endless <command> --help` for a command's options."].join("\n");
 }
 

@@ -58,7 +58,7 @@ function row(b: SessionBill): string {
     "server-side edits",
     b.serverEdits.reported
       ? `cleared ${n(b.serverEdits.clearedToolUses)} tool uses (${n(b.serverEdits.clearedInputTokens)} tokens) [reported]`
-      : "not reported by stock opencode",
+      : "not reported by stock opencode (see `endless patch-opencode`)",
   );
   const money = b.net.usd;
   add(

@@ -98,7 +98,3 @@ export function parserFor(grammar: Grammar): Promise<Parser> {
   loading.catch(() => parsers.delete(grammar));
   return loading;
 }
-
-export async function warmGrammars(): Promise<void> {
-  await Promise.all(GRAMMARS.map(parserFor));
-}

@@ -1,11 +1,10 @@
+import { RECALL_TOOL } from "../config/schema.ts";
 import type { ToolCall } from "./types.ts";
 
 /** What an observation left out of the original, stated in the handle so the model can judge a recall. */
 export interface Omitted {
   readonly lines: number;
 }
-
-export const RECALL_TOOL = "recall";
 
 export const lineCount = (text: string): number => (text.length === 0 ? 0 : text.split("\n").length);
 

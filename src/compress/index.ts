@@ -1,5 +1,4 @@
 import { compressBash } from "./bash.ts";
-import { warmGrammars } from "./grammars.ts";
 import { compressJson, unwrappedText } from "./json-shape.ts";
 import { compressNumberedFile, compressRead } from "./read.ts";
 import { compressGrep, compressPaths } from "./search.ts";
@@ -94,9 +93,4 @@ function identity(call: ToolCall): readonly (string | number | null)[] | undefin
 export function supersedeKey(call: ToolCall): string | undefined {
   const parts = identity(call);
   return parts && parts[0] !== null ? JSON.stringify([call.tool, ...parts]) : undefined;
-}
-
-/** Loads the tree-sitter runtime and every grammar up front, so the first read is as fast as the rest. */
-export async function warmCompressors(): Promise<void> {
-  await warmGrammars();
 }

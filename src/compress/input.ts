@@ -1,5 +1,6 @@
 import { isRecord } from "../json/record.ts";
-import { lineCount, RECALL_TOOL } from "./handle.ts";
+import { RECALL_TOOL } from "../config/schema.ts";
+import { lineCount } from "./handle.ts";
 
 /**
  * Stand-ins for the bulky text an older tool call carried in its input: a written file's content, an

@@ -1,5 +1,17 @@
-import type { Outline, OutlineEntry } from "./outline.ts";
 import { clip } from "./text.ts";
+
+/** One outline row; `row` is the 0-based row in the parsed text, mapped to a file line when printed. */
+export interface OutlineEntry {
+  readonly depth: number;
+  readonly row: number;
+  readonly label: string;
+}
+
+export interface Outline {
+  /** "tree-sitter" or the text heuristic used. */
+  readonly source: string;
+  readonly entries: readonly OutlineEntry[];
+}
 
 /** Second-level keys are listed only while the whole outline stays this short. */
 const MAX_JSON_KEYS = 80;

@@ -1,21 +1,8 @@
 import type { Node } from "web-tree-sitter";
 import { parserFor, type FileLanguage } from "./grammars.ts";
 import { declaratorChain, field, RULES, type LanguageRules } from "./outline-rules.ts";
-import { textOutline } from "./outline-text.ts";
+import { type Outline, type OutlineEntry, textOutline } from "./outline-text.ts";
 import { clip } from "./text.ts";
-
-/** One outline row; `row` is the 0-based row in the parsed text, mapped to a file line when printed. */
-export interface OutlineEntry {
-  readonly depth: number;
-  readonly row: number;
-  readonly label: string;
-}
-
-export interface Outline {
-  /** "tree-sitter" or the text heuristic used. */
-  readonly source: string;
-  readonly entries: readonly OutlineEntry[];
-}
 
 const MAX_ENTRIES = 80;
 const MAX_PARSE_CHARS = 1_000_000;

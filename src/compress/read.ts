@@ -1,5 +1,6 @@
 import { languageOf } from "./grammars.ts";
-import { formatOutline, outlineOf, type Outline } from "./outline.ts";
+import { formatOutline, outlineOf } from "./outline.ts";
+import type { Outline } from "./outline-text.ts";
 import { pathSections } from "./search.ts";
 import {
   clip,

@@ -1,4 +1,5 @@
-import { formatOutline, type OutlineEntry } from "./outline.ts";
+import { formatOutline } from "./outline.ts";
+import type { OutlineEntry } from "./outline-text.ts";
 import { markdownHeadings } from "./outline-text.ts";
 import { clip, excerpt, inputString, isShort, note, observe, sizeLine, splitLines, whole, type Section } from "./text.ts";
 import type { Observation, ToolCall } from "./types.ts";

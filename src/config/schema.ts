@@ -1,10 +1,13 @@
 import { z } from "zod";
-import { ContextManagementOptions } from "../anthropic/schema.ts";
+import { ContextManagementOptions } from "./context-management.ts";
 
 /**
  * The plugin options, as given in opencode.json: `"plugin": [["opencode-endless", { ...options }]]`.
  * This schema is the single source of truth for types, defaults and the README's option table.
  */
+/** The name of the tool the plugin registers to bring archived originals back. */
+export const RECALL_TOOL = "recall";
+
 const ToolOverride = z
   .object({
     compress: z.boolean().optional().describe("false keeps this tool's outputs raw, like excludeTools"),
@@ -39,7 +42,7 @@ export const policyFields = {
     .describe("an output smaller than this is never compressed, nor are a call's bulky input fields that total less"),
   excludeTools: z
     .array(z.string().min(1))
-    .default(["recall", "todowrite", "skill"])
+    .default([RECALL_TOOL, "todowrite", "skill"])
     .describe("tools whose calls (outputs and inputs) are never compressed"),
   tools: z.record(z.string(), ToolOverride).default({}).describe("per-tool overrides: { compress, minTokens }"),
   compressInputs: z
@@ -49,6 +52,21 @@ export const policyFields = {
 };
 
 const PolicyObject = z.object(policyFields).strict();
+
+/** What Endless decides about opencode's compaction; each setting needs its patch (`endless patch-opencode`). */
+const CompactionOptions = z
+  .object({
+    overflow: z
+      .enum(["opencode", "veto"])
+      .default("opencode")
+      .describe("with the overflow-decision patch: opencode decides when a session overflows, or veto: never compact on overflow (Endless's compression and the provider's clearing keep the context small)"),
+    summary: z
+      .enum(["endless", "llm"])
+      .default("endless")
+      .describe("with the compaction-result patch: endless writes the compaction summary from its archive with no model call, or llm: opencode's summariser does"),
+  })
+  .strict();
+export type CompactionOptions = z.infer<typeof CompactionOptions>;
 export type PolicyConfig = z.infer<typeof PolicyObject>;
 
 export const EndlessOptions = z
@@ -60,6 +78,7 @@ export const EndlessOptions = z
       .optional()
       .describe("SQLite archive file; default $XDG_DATA_HOME/opencode-endless/archive.db"),
     ...policyFields,
+    compaction: CompactionOptions.prefault({}).describe("opencode's compaction, on a patched opencode (see 'Patched opencode'); stock opencode ignores it"),
     contextManagement: ContextManagementOptions.prefault({}).describe(
       "Anthropic server-side context management, per provider and model (see 'Provider-native context management')",
     ),

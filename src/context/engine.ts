@@ -3,14 +3,13 @@ import { supersededPointer } from "../compress/handle.ts";
 import { supersedeKey } from "../compress/index.ts";
 import { elideInput, type ToolInput } from "../compress/input.ts";
 import type { ToolCall } from "../compress/types.ts";
-import { compressibleParts, planBatch } from "./policy.ts";
+import { compressibleParts, type PartInfo, planBatch } from "./policy.ts";
 
-/** A completed tool call as it stands in the request, with its output's token count. */
-export interface CallView extends ToolCall {
-  readonly tokens: number;
-  /** Tokens of the input's bulky fields (`elidedInputTokens`); absent: the input is never compressed. */
-  readonly inputTokens?: number;
-}
+/**
+ * A completed tool call as it stands in the request, with the token counts the policy weighs it by
+ * (`inputTokens`: those of the input's bulky fields, `elidedInputTokens`; absent: never compressed).
+ */
+export interface CallView extends ToolCall, PartInfo {}
 
 /** Per-session frontier: what each compressed call is sent as, frozen between batches. */
 export interface FrontierState {

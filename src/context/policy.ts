@@ -1,9 +1,8 @@
 import type { PolicyConfig } from "../config/schema.ts";
+import type { ToolCall } from "../compress/types.ts";
 
 /** What the policy needs to know of one completed tool call in the request, oldest first. */
-export interface PartInfo {
-  readonly callID: string;
-  readonly tool: string;
+export interface PartInfo extends Pick<ToolCall, "callID" | "tool"> {
   /** Tokens of the output. */
   readonly tokens: number;
   /** Tokens of the input's bulky fields, those a stand-in would replace (0 or absent: none). */
@@ -29,23 +28,13 @@ export function compressibleParts(part: PartInfo, config: PolicyConfig): Compres
   return { output: part.tokens >= floor, input: config.compressInputs && (part.inputTokens ?? 0) >= floor };
 }
 
-export function isCompressible(part: PartInfo, config: PolicyConfig): boolean {
-  const parts = compressibleParts(part, config);
-  return parts.output || parts.input;
-}
-
-/**
- * The tokens the policy weighs a call by: its output's and its input's bulky fields', each when that half is
- * compressible. Raw input waits behind the frontier exactly like raw output does.
- */
-export function compressibleTokens(part: PartInfo, config: PolicyConfig): number {
-  return weigh(part, config).tokens;
-}
-
 interface Weighed {
   readonly callID: string;
   readonly halves: Compressible;
-  /** `compressibleTokens` of the call. */
+  /**
+   * The tokens the policy weighs a call by: its output's and its input's bulky fields', each when that half
+   * is compressible. Raw input waits behind the frontier exactly like raw output does.
+   */
   readonly tokens: number;
 }
 
@@ -78,7 +67,7 @@ const MIN_BATCH_SHARE = 0.25;
 /**
  * Decides whether the compression frontier moves now, and over which calls.
  *
- * A call is weighed by its compressible tokens (`compressibleTokens`: output, plus the input's bulky fields
+ * A call is weighed by its compressible tokens (`Weighed.tokens`: output, plus the input's bulky fields
  * with `compressInputs`). The tail (`tailStart`: from the `keepLast`-th newest compressible output on), and
  * every call whose output the model has not read yet (`unseen`: new in this request), are sent raw. The
  * others wait raw until the raw tokens behind the tail (waiting plus unseen ones) exceed `highWaterTokens`;

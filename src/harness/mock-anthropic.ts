@@ -35,7 +35,7 @@ export interface Reply {
   /** Defaults to "tool_use" when there are tool calls, else "end_turn". */
   stopReason?: "end_turn" | "tool_use" | "max_tokens" | "stop_sequence";
   /** Overrides the reported usage (e.g. to provoke opencode's overflow compaction exactly once). */
-  usage?: { inputTokens?: number; outputTokens?: number };
+  usage?: { inputTokens?: number; outputTokens?: number; cacheReadTokens?: number; cacheWriteTokens?: number };
   /** Answer with an HTTP error instead of a message (e.g. 529 overloaded_error). */
   error?: { status: number; type: string; message: string };
   /**
@@ -343,6 +343,8 @@ interface ResolvedMessage {
   stopReason: NonNullable<Reply["stopReason"]>;
   inputTokens: number;
   outputTokens: number;
+  cacheReadTokens: number;
+  cacheWriteTokens: number;
   compaction: Reply["compaction"];
   contextManagement: Reply["contextManagement"];
 }
@@ -358,6 +360,8 @@ function buildMessage(reply: Reply, body: RequestBody, route: Protocol, ids: { t
     stopReason: reply.stopReason ?? (toolCalls.length > 0 ? "tool_use" : "end_turn"),
     inputTokens: reply.usage?.inputTokens ?? requestInputTokens(body),
     outputTokens: reply.usage?.outputTokens ?? OUTPUT_TOKENS,
+    cacheReadTokens: reply.usage?.cacheReadTokens ?? 0,
+    cacheWriteTokens: reply.usage?.cacheWriteTokens ?? 0,
     compaction: reply.compaction,
     contextManagement: reply.contextManagement,
   };
@@ -372,7 +376,12 @@ function anthropicContent(message: ResolvedMessage): ContentBlock[] {
 }
 
 function anthropicUsage(message: ResolvedMessage): Record<string, number> {
-  return { input_tokens: message.inputTokens, output_tokens: message.outputTokens, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 };
+  return {
+    input_tokens: message.inputTokens,
+    output_tokens: message.outputTokens,
+    cache_creation_input_tokens: message.cacheWriteTokens,
+    cache_read_input_tokens: message.cacheReadTokens,
+  };
 }
 
 function anthropicResponse(message: ResolvedMessage, stream: boolean): Response {

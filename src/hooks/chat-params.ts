@@ -13,9 +13,9 @@ import {
   type Decision,
   DEFAULT_COMPRESSION_POLICY,
   decideContextManagement,
-  type ModelLimit,
 } from "../anthropic/context-management.ts";
-import type { ContextManagementOptions } from "../anthropic/schema.ts";
+import type { ContextManagementOptions } from "../config/context-management.ts";
+import type { ModelLimit } from "../tokens/window.ts";
 import { guard } from "./guard.ts";
 
 export type ChatParamsHook = NonNullable<Hooks["chat.params"]>;

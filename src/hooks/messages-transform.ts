@@ -3,6 +3,7 @@ import type { PolicyConfig } from "../config/schema.ts";
 import { type CallView, elidedInputTokens, type SessionStore, shapeContext } from "../context/engine.ts";
 import type { RequestRecord } from "../archive/requests.ts";
 import type { Logger } from "../log/logger.ts";
+import { isRecord } from "../json/record.ts";
 import { countTokens } from "../tokens/count.ts";
 
 type CompletedToolPart = ToolPart & { state: ToolStateCompleted };
@@ -38,8 +39,13 @@ export function unreadToolParts(messages: WithMessages["messages"]): Set<string>
   return unread;
 }
 
-/** The transform gets no session id: every message carries it. */
-function sessionOf(messages: WithMessages["messages"]): string | undefined {
+/**
+ * The session: from the hook input on a patched opencode (messages-transform-input patch), else from
+ * the messages, every one of which carries it (stock opencode passes `{}`).
+ */
+function sessionOf(input: unknown, messages: WithMessages["messages"]): string | undefined {
+  const given = isRecord(input) ? input.sessionID : undefined;
+  if (typeof given === "string" && given.length > 0) return given;
   return messages.find((m) => typeof m.info.sessionID === "string")?.info.sessionID;
 }
 
@@ -119,8 +125,8 @@ export function createMessagesTransformHook(deps: {
     deps.config.compressInputs ? elidedInputTokens(part.callID, part.state.input, countTokens) : 0,
   );
 
-  return async (_input: unknown, output: WithMessages): Promise<void> => {
-    const sessionID = sessionOf(output.messages);
+  return async (input: unknown, output: WithMessages): Promise<void> => {
+    const sessionID = sessionOf(input, output.messages);
     if (sessionID === undefined) return;
     const parts = sendableToolParts(output.messages);
     const calls: CallView[] = parts.map((p) => ({

@@ -3,7 +3,7 @@ import { defaultArchivePath, openArchive } from "../archive/open.ts";
 import { createIdleWork } from "../archive/idle-work.ts";
 import { createArchiveStore } from "../archive/session-store.ts";
 import { loadOptions } from "../config/load.ts";
-import { policyOf } from "../config/schema.ts";
+import { policyOf, RECALL_TOOL } from "../config/schema.ts";
 import { createMessagesTransformHook } from "./messages-transform.ts";
 import { createToolAfterHook } from "./tool-after.ts";
 import { type Logger, opencodeLogger } from "../log/logger.ts";
@@ -14,6 +14,16 @@ import { createRecallTool } from "../recall/tool.ts";
 import { createStatusCommand, lastReportedInput } from "./command.ts";
 import { createRequestRecorder } from "./request-log.ts";
 import { endlessStatus, formatStatus, type PluginState, type Window } from "./status.ts";
+import { activePatches, describePatches } from "../patch/detect.ts";
+import { createCompactingHook, createCompactionSummary } from "./compacting.ts";
+import { createOverflowHook } from "./overflow.ts";
+import { createStepFinishHook } from "./step-finish.ts";
+
+/** The hooks a patched opencode adds (patches/); stock opencode never calls them. */
+interface PatchedHooks {
+  "experimental.chat.step.finish": (input: unknown, output: unknown) => Promise<void>;
+  "experimental.session.overflow": (input: { sessionID: string }, output: { overflow: boolean }) => Promise<void>;
+}
 
 /**
  * Builds the plugin's hooks from its options. Anything wrong at start (options, archive) yields only the
@@ -24,7 +34,7 @@ export async function createEndlessHooks(
   input: Pick<PluginInput, "client">,
   rawOptions: unknown,
   log: Logger = opencodeLogger(input.client),
-): Promise<Hooks> {
+): Promise<Hooks & Partial<PatchedHooks>> {
   const notice = createNotice(input.client, log);
   const windows = new Map<string, Window>();
   const statusHooks = (state: PluginState) =>
@@ -61,6 +71,8 @@ export async function createEndlessHooks(
   const store = createArchiveStore(db);
   const idle = createIdleWork({ db, store, log });
   const chatParams = createChatParamsHook(options.contextManagement, (message) => log("info", message), policyOf(options));
+  log("info", describePatches(activePatches()));
+  const compactionSummary = createCompactionSummary({ db, store });
   return {
     ...statusHooks({ on: true, archivePath, db }),
     dispose: () => idle.flush(),
@@ -79,7 +91,14 @@ export async function createEndlessHooks(
       trackWindow(windows, params);
       await chatParams(params, output);
     },
-    tool: { recall: createRecallTool({ db, log }) },
+    tool: { [RECALL_TOOL]: createRecallTool({ db, log }) },
+    "experimental.chat.step.finish": guard("experimental.chat.step.finish", log, createStepFinishHook({ db })),
+    "experimental.session.overflow": guard("experimental.session.overflow", log, createOverflowHook({ options: options.compaction, log })),
+    "experimental.session.compacting": guard(
+      "experimental.session.compacting",
+      log,
+      createCompactingHook({ options: options.compaction, compactionSummary, log }),
+    ),
   };
 }
 

@@ -2,7 +2,7 @@ import type { Database } from "bun:sqlite";
 import { resolveFullOutput } from "../archive/full-output.ts";
 import type { IdleWork } from "../archive/idle-work.ts";
 import { archiveToolCall } from "../archive/tool-calls.ts";
-import { RECALL_TOOL } from "../compress/handle.ts";
+import { RECALL_TOOL } from "../config/schema.ts";
 import { asRecord } from "../json/record.ts";
 import { estimateTokens } from "../tokens/count.ts";
 

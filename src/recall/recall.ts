@@ -1,7 +1,7 @@
 import type { Database } from "bun:sqlite";
 import { searchToolCalls } from "../archive/search.ts";
 import { findToolCall } from "../archive/tool-calls.ts";
-import { RECALL_TOOL } from "../compress/handle.ts";
+import { RECALL_TOOL } from "../config/schema.ts";
 import { elideInput } from "../compress/input.ts";
 import { DEFAULT_PAGE_LINES, pageLines } from "./page.ts";
 

@@ -15,10 +15,10 @@ import {
   serverExcludedTools,
   serverKeep,
   thinkingEnabled,
-  usableInputTokens,
 } from "../../src/anthropic/context-management.ts";
+import { usableInputTokens } from "../../src/tokens/window.ts";
 import { betasFor, toWireEdits, type WireEdit } from "./wire.ts";
-import { ContextManagementOptions, type ContextManagementSettings, defaultContextManagementOptions } from "../../src/anthropic/schema.ts";
+import { ContextManagementOptions, type ContextManagementSettings, defaultContextManagementOptions } from "../../src/config/context-management.ts";
 import { validateContextManagement } from "../../src/harness/anthropic-schema.ts";
 
 // The wire shape this module documents must be one the SDK's types accept.
@@ -80,15 +80,6 @@ describe("which calls get context management", () => {
 });
 
 describe("defaults derived from model.limit", () => {
-  test("usable window mirrors opencode's overflow threshold", () => {
-    expect(usableInputTokens({ context: 200_000, output: 64_000 })).toBe(168_000); // reserve capped at 32k
-    expect(usableInputTokens({ context: 200_000, output: 8_192 })).toBe(191_808);
-    expect(usableInputTokens({ context: 1_000_000, output: 128_000 })).toBe(968_000);
-    expect(usableInputTokens({ context: 400_000, output: 128_000, input: 272_000 })).toBe(252_000); // input limit: reserve min(20k, 32k)
-    expect(usableInputTokens({ context: 0, output: 0 })).toBeUndefined();
-    expect(usableInputTokens(undefined)).toBeUndefined();
-  });
-
   test("200k window, defaults: trigger 80%, clear_at_least 20% of the usable window, keep 3, recall excluded", () => {
     const { edits, notes } = planEdits(SETTINGS, { limit: WINDOW_200K, thinking: false }, DEFAULT_COMPRESSION_POLICY);
     expect(notes).toEqual([]);

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { join } from "node:path";
-import { COMPRESSOR_VERSION, compress, supersedeKey, warmCompressors } from "../../src/compress/index.ts";
+import { COMPRESSOR_VERSION, compress, supersedeKey } from "../../src/compress/index.ts";
 import type { ToolCall } from "../../src/compress/types.ts";
 import { bodyOf, lastLine, readOutput, scratch, shell, toolCall, writeFiles } from "./helpers.ts";
 import { SOURCES } from "./sources.ts";
@@ -102,13 +102,6 @@ describe("compress", () => {
     const { text } = await compress(toolCall("bash", output, { command: "ls -la" }, "call_ls"));
     expect(bodyOf(text)).toBe(output);
     expect(lastLine(text)).toMatch(/^\[endless: 0 of \d+ lines left out; /);
-  });
-
-  test("works after warmCompressors and gives the same text as before warming", async () => {
-    const call = sampleCalls()[2]!;
-    const before = await compress(call);
-    await warmCompressors();
-    expect((await compress(call)).text).toBe(before.text);
   });
 
   test("exposes a positive integer version", () => {

@@ -1,7 +1,19 @@
 import { describe, expect, test } from "bun:test";
 import { defaultPolicyConfig, type PolicyConfig } from "../../src/config/schema.ts";
-import { compressibleParts, compressibleTokens, isCompressible, type PartInfo, planBatch } from "../../src/context/policy.ts";
+import { compressibleParts, type PartInfo, planBatch } from "../../src/context/policy.ts";
 import { randomCalls } from "../fake/random-session.ts";
+
+/** A call the policy may compress at all: either half is. */
+function isCompressible(part: PartInfo, config: PolicyConfig): boolean {
+  const halves = compressibleParts(part, config);
+  return halves.output || halves.input;
+}
+
+/** What the policy weighs a call by: the tokens of each half that is compressible. */
+function compressibleTokens(part: PartInfo, config: PolicyConfig): number {
+  const halves = compressibleParts(part, config);
+  return (halves.output ? part.tokens : 0) + (halves.input ? (part.inputTokens ?? 0) : 0);
+}
 
 const config = (over: Partial<PolicyConfig> = {}): PolicyConfig => ({ ...defaultPolicyConfig(), ...over });
 const part = (i: number, tokens: number, tool = "bash"): PartInfo => ({ callID: `c${i}`, tool, tokens });

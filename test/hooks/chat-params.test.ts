@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { callFactsOf, createChatParamsHook, type ChatParamsHook } from "../../src/hooks/chat-params.ts";
-import { ContextManagementOptions, defaultContextManagementOptions } from "../../src/anthropic/schema.ts";
+import { ContextManagementOptions, defaultContextManagementOptions } from "../../src/config/context-management.ts";
 
 type Input = Parameters<ChatParamsHook>[0];
 type Output = Parameters<ChatParamsHook>[1];

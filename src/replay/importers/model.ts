@@ -8,16 +8,13 @@
  *
  * @module
  */
+import type { ToolCall } from "../../compress/types.ts";
 import { asRecord, isRecord, type JsonRecord } from "../../json/record.ts";
 
 export type SessionSource = "opencode" | "claude-code" | "swe-agent" | "openhands";
 
-export interface ToolCallRecord {
-  readonly callID: string;
-  readonly tool: string;
-  readonly input: Readonly<Record<string, unknown>>;
-  /** The output exactly as the model saw it (for a failed call, the error text it was sent). */
-  readonly output: string;
+/** A recorded tool call; `output` is exactly what the model saw (for a failed call, the error text it was sent). */
+export interface ToolCallRecord extends ToolCall {
   /** The tool failed: opencode sends these as errors, not as completed outputs. */
   readonly error?: boolean;
 }
@@ -86,13 +83,7 @@ export function parseArguments(value: unknown): JsonRecord {
 }
 
 /** A tool call whose output may not have arrived yet. */
-export interface PendingCall {
-  readonly callID: string;
-  readonly tool: string;
-  readonly input: Readonly<Record<string, unknown>>;
-  output?: string;
-  error?: boolean;
-}
+export type PendingCall = Omit<ToolCallRecord, "output" | "error"> & { output?: string; error?: boolean };
 
 /** A model call being read: text may come in several pieces, outputs arrive after it. */
 export interface PendingStep {

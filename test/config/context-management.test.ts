@@ -1,23 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import { ContextManagementOptions, defaultContextManagementOptions, SETTINGS_DEFAULTS } from "../../src/anthropic/schema.ts";
-
-type Described = { description?: string; def: { type: string; innerType?: Described; shape?: Record<string, Described> }; shape?: Record<string, Described> };
-
-function unwrap(schema: Described): Described {
-  const inner = schema.def.innerType;
-  return inner && (schema.def.type === "default" || schema.def.type === "optional") ? unwrap(inner) : schema;
-}
-
-/** Every option, nested ones as dotted keys, with its description. */
-function described(schema: Described, prefix = ""): [string, string | undefined][] {
-  const shape = unwrap(schema).shape ?? {};
-  return Object.entries(shape).flatMap(([name, field]) => {
-    const key = `${prefix}${name}`;
-    const core = unwrap(field);
-    const row: [string, string | undefined] = [key, field.description];
-    return core.def.type === "object" && core.shape ? [row, ...described(core, `${key}.`)] : [row];
-  });
-}
+import { ContextManagementOptions, ContextManagementSettings, defaultContextManagementOptions } from "../../src/config/context-management.ts";
+import { optionRows } from "../../src/config/describe.ts";
 
 describe("ContextManagementOptions", () => {
   test("defaults: on, compaction off, title/summary/compaction agents and github-copilot skipped", () => {
@@ -32,7 +15,7 @@ describe("ContextManagementOptions", () => {
       clearToolUses: { enabled: true, triggerRatio: 0.8, keep: 3, clearAtLeastRatio: 0.2, excludeTools: [], clearToolInputs: false },
       compact: { enabled: false, triggerRatio: 0.9, pauseAfterCompaction: false },
     });
-    expect(options.default.clearToolUses.keep).toBe(SETTINGS_DEFAULTS.clearToolUses.keep);
+    expect(options.default.clearToolUses.keep).toBe(ContextManagementSettings.parse({}).clearToolUses.keep);
   });
 
   test("a partial default block keeps the other defaults", () => {
@@ -61,10 +44,10 @@ describe("ContextManagementOptions", () => {
   });
 
   test("every option has a one-line description (the README's table comes from them)", () => {
-    const rows = described(ContextManagementOptions as unknown as Described);
+    const rows = optionRows(ContextManagementOptions as unknown as Parameters<typeof optionRows>[0]).map((r) => [r.key, r.description] as const);
     expect(rows.length).toBeGreaterThan(20);
     for (const [key, description] of rows) {
-      expect(description, key).toBeString();
+      expect(description, key).not.toBe("");
       expect(description!.includes("\n"), key).toBe(false);
     }
   });

@@ -1,0 +1,20 @@
+import { existsSync, mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { defaultOpencodeBinary, patchOpencode } from "../../src/patch/patch-opencode.ts";
+import { loadPatches } from "../../src/patch/patches.ts";
+
+/**
+ * The patched opencode the patched e2e tests run: the one CI built with `endless patch-opencode`
+ * (ENDLESS_PATCHED_OPENCODE), else one built here from the npm binary. Throws when neither exists, so
+ * those tests fail rather than skip.
+ */
+export function patchedOpencode(): string {
+  const built = process.env.ENDLESS_PATCHED_OPENCODE;
+  if (built !== undefined && built !== "") {
+    if (!existsSync(built)) throw new Error(`ENDLESS_PATCHED_OPENCODE=${built} does not exist: \`endless patch-opencode\` failed to build it (see the CI log)`);
+    return built;
+  }
+  const out = join(mkdtempSync(join(tmpdir(), "endless-patched-")), "opencode");
+  return patchOpencode({ binary: defaultOpencodeBinary(), out, patches: loadPatches() }).out;
+}
