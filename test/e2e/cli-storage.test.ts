@@ -11,6 +11,8 @@ import type { SessionBill } from "../../src/cli/bill.ts";
 import { isMainAgentRequest, type MockServer, requestInputTokens, scriptedToolCalls, startMockAnthropic } from "../../src/harness/mock-anthropic.ts";
 import { createOpencodeWorld, type OpencodeWorld, workingTreePlugin } from "../../src/harness/opencode-runner.ts";
 import { tmpdir } from "../fake/tmp.ts";
+import { PATCH_NAMES } from "../../src/patch/names.ts";
+import { patchedOpencode } from "./patched-binary.ts";
 
 const OPENCODE = fileURLToPath(new URL("../../node_modules/.bin/opencode", import.meta.url));
 const TIMEOUT = 180_000;
@@ -83,12 +85,19 @@ describe("stats, doctor and bench --opencode on what a real opencode run wrote",
   test("doctor: the real binary, the plugin entry in the project's opencode.json, a healthy archive", async () => {
     const { code, out } = await cli(["doctor", "--project", world.dirs.project, "--opencode", OPENCODE, "--archive", archive]);
     expect(out).toMatch(/^ok {3}opencode {5}1\.18\.33 at /m);
-    expect(out).toContain("stock (no opencode-endless patches)");
+    expect(out).toContain("binary       stock (no opencode-endless patches");
     expect(out).toMatch(/ok {3}plugin {7}file:\/\/.*plugin\/index\.ts \(from .*opencode\.json\)/);
     expect(out).toMatch(/ok {3}options {6}valid/);
     expect(out).toMatch(/ok {3}archive .*integrity ok, .* schema version \d+ of \d+/);
     expect(code).toBe(0);
   }, 60_000);
+
+  test("doctor tells a patched binary by the patches it carries", async () => {
+    const patched = patchedOpencode();
+    const { out } = await cli(["doctor", "--project", world.dirs.project, "--opencode", patched, "--archive", archive]);
+    expect(out).toMatch(/^ok {3}opencode {5}1\.18\.33 at /m);
+    expect(out).toContain(`binary       patched: ${PATCH_NAMES.join(", ")}`);
+  }, 120_000);
 
   test("bench --opencode: replays the session straight from opencode's storage, a progress bar on stderr", async () => {
     const { code, out, err } = await cli(["bench", "--opencode", "--opencode-db", world.dbPath, "--session", sessionID, "--json", "--policies", "none,endless"]);
