@@ -23,6 +23,8 @@ export interface SessionBill {
   readonly endless: RequestTotals & { readonly batches: number };
   readonly compression: CompressionSpend;
   readonly serverEdits: SessionStats["serverEdits"];
+  /** The usage a patched opencode's step-finish hook recorded per LLM step (absent on stock opencode). */
+  readonly usage?: SessionStats["usage"];
   readonly net: {
     /** Tokens kept out minus the compression model's tokens. */
     readonly tokens: number;
@@ -84,6 +86,7 @@ export function sessionBill(input: { db: Database; stats: SessionStats; opencode
     endless,
     compression,
     serverEdits: stats.serverEdits,
+    ...(stats.usage ? { usage: stats.usage } : {}),
     net: {
       tokens: endless.savedTokens - compression.inputTokens - compression.outputTokens,
       usd: netUSD(input.model ?? reported?.models[0], endless, compression),
