@@ -1,16 +1,21 @@
 /**
  * Hook overhead: p50/p99 of `tool.execute.after` for 1 KB, 50 KB and 1 MB outputs, and of the request
- * transform for sessions of 100 and 1,000 tool parts, through the real hooks on a real archive file.
+ * transform for sessions of 100 and 1,000 tool parts, and of a 1,000-part session folded on a 32k model
+ * (requests where the fold stays, and those where it moves), through the real hooks on a real archive file.
  *
  *   bun bench/hook-overhead.ts [--json]
  *
  * Prints a table (and, with --json, one JSON object on stdout). Targets: p99 < 5 ms for 50 KB outputs,
- * p99 < 10 ms for the 1,000-part transform. The idle work each output queues is timed on its own rows.
+ * p99 < 10 ms for the 1,000-part transform, folding included. The idle work each output queues is timed on its
+ * own rows; the 50 KB case runs again with the LLM observation queue on (one job row per output).
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { Hooks } from "@opencode-ai/plugin";
 import { createEndlessHooks } from "../src/hooks/plugin.ts";
+import { startMockAnthropic } from "../src/harness/mock-anthropic.ts";
+import { createProviderRegistry } from "../src/observer/providers.ts";
 import { assistantWithTools, type Msg, userText } from "../src/harness/fake-messages.ts";
 
 const client = { app: { log: async () => ({}) } } as never;
@@ -45,8 +50,10 @@ const summarize = (name: string, samples: number[]): Row => ({
  * (exact token count, observation, search indexing, WAL checkpoint), which the plugin runs while the model
  * streams its next reply. Both are reported: nothing is left unmeasured.
  */
-async function benchToolAfter(dir: string, bytes: number, runs: number): Promise<Row[]> {
-  const hooks = await createEndlessHooks({ client }, { archivePath: join(dir, `after-${bytes}.db`) }, quiet);
+async function benchToolAfter(dir: string, bytes: number, runs: number, queued = false): Promise<Row[]> {
+  const { hooks, jobs, close } = queued
+    ? await queuedHooks(dir, bytes)
+    : { hooks: await createEndlessHooks({ client }, { archivePath: join(dir, `after-${bytes}.db`) }, quiet), jobs: () => 0, close: async () => {} };
   const after = hooks["tool.execute.after"]!;
   const hookMs: number[] = [];
   const idleMs: number[] = [];
@@ -62,8 +69,33 @@ async function benchToolAfter(dir: string, bytes: number, runs: number): Promise
       idleMs.push(performance.now() - start);
     }
   }
-  const size = bytes >= 1e6 ? "1 MB" : `${Math.round(bytes / 1024)} KB`;
-  return [summarize(`tool.execute.after ${size}`, hookMs), summarize(`  idle work per ${size} output`, idleMs)];
+  await close();
+  if (queued && jobs() !== runs + 5) throw new Error(`the queue was not on: ${jobs()} jobs for ${runs + 5} outputs`);
+  const size = `${bytes >= 1e6 ? "1 MB" : `${Math.round(bytes / 1024)} KB`}${queued ? ", queue on" : ""}`;
+  return [summarize(`tool.execute.after ${size}`, hookMs), summarize(`  idle work per output (${size})`, idleMs)];
+}
+
+/**
+ * The hooks with the LLM observation queue on: a compression model configured for the session's provider
+ * (a local mock answering in 2 s), so every output also inserts a job row. The model is called in idle time
+ * (each dispose here abandons the call in flight); what is timed is what a tool result waits for.
+ */
+async function queuedHooks(dir: string, bytes: number): Promise<{ hooks: Hooks; jobs: () => number; close: () => Promise<void> }> {
+  const model = startMockAnthropic({ script: () => ({ text: "a short summary of the output", delayMs: 2_000 }) });
+  const providers = createProviderRegistry({ env: {}, authFile: join(dir, "no-auth.json") });
+  providers.learnConfig({ provider: { cmp: { npm: "@ai-sdk/openai-compatible", options: { baseURL: model.baseURL } } } });
+  let enqueued = 0;
+  const hooks = await createEndlessHooks(
+    { client },
+    { archivePath: join(dir, `queued-${bytes}.db`), compression: { models: { bench: "cmp/mini" } } },
+    quiet,
+    { providers, onEvent: (e) => void (e.type === "enqueued" && enqueued++) },
+  );
+  await hooks["chat.params"]!(
+    { sessionID: "ses_bench", agent: "build", model: { providerID: "bench", id: "big" }, provider: { info: { id: "bench", options: {} } }, message: {} } as never,
+    { options: {} } as never,
+  );
+  return { hooks, jobs: () => enqueued, close: () => model.stop() };
 }
 
 async function benchTransform(dir: string, parts: number, runs: number): Promise<Row> {
@@ -85,21 +117,54 @@ async function benchTransform(dir: string, parts: number, runs: number): Promise
   return summarize(`messages.transform ${parts} parts`, samples);
 }
 
+/**
+ * A 1,000-part session on a 32k-window model: each sample adds one step and sends the request, so the
+ * fold stays put on most requests and moves (renders the ledger digest, writes the archive) on some.
+ */
+async function benchFold(dir: string, parts: number, runs: number): Promise<Row[]> {
+  let folds = 0;
+  const log = (_level: string, message: string) => {
+    if (message.includes(": fold ")) folds++;
+  };
+  const hooks = await createEndlessHooks({ client }, { archivePath: join(dir, `fold-${parts}.db`) }, log);
+  const transform = hooks["experimental.chat.messages.transform"]!;
+  const model = { providerID: "mock", id: "m", limit: { context: 32_000, output: 4_096 }, api: { npm: "@ai-sdk/openai-compatible" } };
+  await hooks["chat.params"]!({ sessionID: "ses_f", agent: "build", model, provider: {}, message: {} } as never, { temperature: 0, topP: 1, topK: 0, maxOutputTokens: undefined, options: {} });
+  const step = (i: number) =>
+    assistantWithTools("ses_f", [{ callID: `toolu_f${i}`, tool: i % 3 ? "bash" : "grep", input: { command: `c${i}` }, output: outputOfSize(1500 + (i % 7) * 700, i) }]);
+  const history: Msg[] = [userText("ses_f", "start")];
+  for (let i = 0; i < parts; i++) history.push(step(i));
+  await transform({}, { messages: structuredClone(history) });
+  const stays: number[] = [];
+  const moves: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    history.push(step(parts + i));
+    const output = { messages: structuredClone(history) };
+    const before = folds;
+    const start = performance.now();
+    await transform({}, output);
+    (folds > before ? moves : stays).push(performance.now() - start);
+  }
+  return [summarize(`messages.transform ${parts} parts, fold stays`, stays), summarize(`messages.transform ${parts} parts, fold moves`, moves)];
+}
+
 const dir = mkdtempSync(join(tmpdir(), "endless-bench-"));
 try {
   const rows = [
     ...(await benchToolAfter(dir, 1024, 300)),
     ...(await benchToolAfter(dir, 50 * 1024, 300)),
+    ...(await benchToolAfter(dir, 50 * 1024, 300, true)),
     ...(await benchToolAfter(dir, 1024 * 1024, 40)),
     await benchTransform(dir, 100, 200),
     await benchTransform(dir, 1000, 100),
+    ...(await benchFold(dir, 1000, 200)),
   ];
   if (process.argv.includes("--json")) {
     console.log(JSON.stringify({ bun: Bun.version, rows }, null, 2));
   } else {
     console.log(`Bun ${Bun.version}, ${navigator.hardwareConcurrency} cores`);
-    console.log("case".padEnd(34), "runs".padStart(5), "p50 ms".padStart(9), "p99 ms".padStart(9));
-    for (const r of rows) console.log(r.case.padEnd(34), String(r.runs).padStart(5), r.p50ms.toFixed(3).padStart(9), r.p99ms.toFixed(3).padStart(9));
+    console.log("case".padEnd(44), "runs".padStart(5), "p50 ms".padStart(9), "p99 ms".padStart(9));
+    for (const r of rows) console.log(r.case.padEnd(44), String(r.runs).padStart(5), r.p50ms.toFixed(3).padStart(9), r.p99ms.toFixed(3).padStart(9));
   }
 } finally {
   rmSync(dir, { recursive: true, force: true });

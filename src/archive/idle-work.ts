@@ -1,5 +1,5 @@
-import type { Database } from "bun:sqlite";
 import type { CallView, SessionStore } from "../context/engine.ts";
+import { type ArchiveAccess, writeOn } from "./link.ts";
 import type { Logger } from "../log/logger.ts";
 import { countTokens } from "../tokens/count.ts";
 import { indexPendingOutputs, setTokenCount } from "./tool-calls.ts";
@@ -23,12 +23,22 @@ export interface IdleWork {
  * full-text indexing, and the WAL checkpoint (the plugin's connection turns auto-checkpoints off, whose
  * fsync would otherwise land inside a tool hook now and then).
  */
-export function createIdleWork(deps: { db: Database; store: SessionStore; log: Logger; delayMs?: number }): IdleWork {
+export function createIdleWork(deps: {
+  db: ArchiveAccess;
+  store: SessionStore;
+  log: Logger;
+  delayMs?: number;
+  /** Runs after each flush: the LLM observation worker starts its due jobs then, in the same idle time. */
+  onIdle?: () => void;
+  /** More deferred writes to run with the archive maintenance (the session ledgers). */
+  maintenance?: () => void;
+}): IdleWork {
   const queue: { sessionID: string; call: CallView }[] = [];
   let timer: ReturnType<typeof setTimeout> | undefined;
 
   const runOne = async ({ sessionID, call }: { sessionID: string; call: CallView }) => {
-    setTokenCount(deps.db, sessionID, call.callID, countTokens(call.output));
+    const tokens = countTokens(call.output);
+    writeOn(deps.db, (db) => setTokenCount(db, sessionID, call.callID, tokens));
     await deps.store.observe(sessionID, call);
   };
 
@@ -41,11 +51,15 @@ export function createIdleWork(deps: { db: Database; store: SessionStore; log: L
       });
     }
     try {
-      indexPendingOutputs(deps.db);
-      deps.db.run("PRAGMA wal_checkpoint(PASSIVE)");
+      deps.maintenance?.();
+      writeOn(deps.db, (db) => {
+        indexPendingOutputs(db);
+        db.run("PRAGMA wal_checkpoint(PASSIVE)");
+      });
     } catch (error) {
       deps.log("warn", `archive maintenance failed; it is retried after the next tool call: ${String(error)}`);
     }
+    deps.onIdle?.();
   };
 
   return {

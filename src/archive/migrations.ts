@@ -95,7 +95,73 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX steps_session ON steps (session_id);
   `,
-  // 5 (issue 11, brief position 8: renumber at merge): one row per request the transform shaped, so the
+  // 5: LLM observations. The observation rows themselves go to `observations` with method 'llm'
+  // and the prompt version as version. The job queue: one job per call and prompt version; `not_before` is
+  // the retry time of a pending job and the lease expiry of a running one (a job whose process died is
+  // taken up again once its lease runs out). Every model call that reported usage leaves a spend row.
+  `
+  CREATE TABLE compression_jobs (
+    id INTEGER PRIMARY KEY,
+    call_row INTEGER NOT NULL REFERENCES tool_calls (id) ON DELETE CASCADE,
+    session_id TEXT NOT NULL,
+    call_id TEXT NOT NULL,
+    session_model TEXT NOT NULL,
+    prompt_version INTEGER NOT NULL,
+    state TEXT NOT NULL CHECK (state IN ('pending', 'running', 'done', 'failed', 'skipped')),
+    attempts INTEGER NOT NULL DEFAULT 0,
+    last_error TEXT,
+    not_before INTEGER NOT NULL DEFAULT 0,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
+    UNIQUE (session_id, call_id, prompt_version)
+  );
+  CREATE INDEX compression_jobs_due ON compression_jobs (not_before) WHERE state IN ('pending', 'running');
+  CREATE TABLE compression_spend (
+    id INTEGER PRIMARY KEY,
+    session_id TEXT NOT NULL,
+    job_id INTEGER,
+    model TEXT NOT NULL,
+    input_tokens INTEGER NOT NULL,
+    output_tokens INTEGER NOT NULL,
+    -- NULL: no price known for the model
+    cost_usd REAL,
+    created_at INTEGER NOT NULL
+  );
+  CREATE INDEX compression_spend_session ON compression_spend (session_id);
+  CREATE INDEX compression_spend_time ON compression_spend (created_at);
+  -- a batch that swapped LLM observations in for fast renders already sent: what it made the cache rewrite
+  CREATE TABLE compression_swaps (
+    session_id TEXT NOT NULL,
+    batch INTEGER NOT NULL,
+    calls INTEGER NOT NULL,
+    saved_tokens INTEGER NOT NULL,
+    cache_write_tokens INTEGER NOT NULL,
+    created_at INTEGER NOT NULL,
+    PRIMARY KEY (session_id, batch)
+  );
+  `,
+  // 6: the session ledger (JSON, see src/ledger/schema.ts) and the fold frontier per session: which messages
+  // are folded out of what is sent, the digest sent in their place, and the window it was measured for.
+  `
+  CREATE TABLE ledgers (
+    session_id TEXT PRIMARY KEY,
+    state TEXT NOT NULL,
+    calls INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+  );
+  CREATE TABLE folds (
+    session_id TEXT PRIMARY KEY,
+    anchor TEXT NOT NULL,
+    through TEXT,
+    folds INTEGER NOT NULL,
+    digest TEXT NOT NULL,
+    digest_tokens INTEGER NOT NULL,
+    usable INTEGER,
+    overhead INTEGER,
+    updated_at INTEGER NOT NULL
+  );
+  `,
+  // 7: one row per request the transform shaped, so the
   // stats and /endless can say what Endless kept out of the requests actually sent (not only what one
   // request carries now). Tool-output tokens only: what each request sent, and what stock opencode would
   // have sent. At a batch, what it freed and the tool tokens from the first changed call on (the cache rewrite).

@@ -6,7 +6,8 @@ export function findObservation(db: Database, row: number, version: number): str
   return (
     db
       .query<{ text: string }, [number, number]>(
-        "SELECT text FROM observations WHERE call_row = ? AND version = ? LIMIT 1",
+        // LLM observations share the table under their own method and the prompt's version.
+        "SELECT text FROM observations WHERE call_row = ? AND version = ? AND method <> 'llm' LIMIT 1",
       )
       .get(row, version)?.text ?? undefined
   );

@@ -1,4 +1,5 @@
 import type { Database } from "bun:sqlite";
+import { isArchiveFault } from "./link.ts";
 import { indexPendingOutputs } from "./tool-calls.ts";
 
 export interface SearchHit {
@@ -66,7 +67,7 @@ function exactRows(db: Database, sessionID: string, text: string): ExactRow[] {
          substr(output, pos, ?) AS found,
          substr(output, pos + ?, ${AROUND}) AS after,
          instr(output, ?) > 0 AS cased
-       FROM (SELECT id, call_id, tool, output, instr(lower(output), lower(?)) AS pos FROM tool_calls WHERE session_id = ?)
+       FROM (SELECT id, call_id, tool, output, instr(lower(output), lower(?)) AS pos FROM tool_calls WHERE session_id = ? AND typeof(output) = 'text')
        WHERE pos > 0 ORDER BY id`,
     )
     .all(AROUND, AROUND, text.length, text.length, text, text, sessionID);
@@ -87,7 +88,12 @@ export function searchToolCalls(
   if (input.query.trim() === "" || input.limit <= 0) return [];
   // A query without words (`=>`, `!=`) can still be found as written; only the word search needs words.
   const match = toFtsQuery(input.query);
-  indexPendingOutputs(db);
+  try {
+    indexPendingOutputs(db);
+  } catch (error) {
+    // A full or read-only archive cannot index: the exact-text search below still covers unindexed outputs.
+    if (!isArchiveFault(error)) throw error;
+  }
   const words = match === undefined ? [] : ftsRows(db, input.sessionID, match, input.limit * FTS_POOL);
   const text = input.query.trim();
   const exact = exactRows(db, input.sessionID, text);

@@ -1,7 +1,49 @@
 import type { Database } from "bun:sqlite";
 import { type AppliedEditsStats, EMPTY_APPLIED_EDITS_STATS } from "../anthropic/applied-edits.ts";
+import { COMPRESSOR_VERSION } from "../compress/index.ts";
 import { countTokens } from "../tokens/count.ts";
 import { type StepTotals, stepTotals } from "./steps.ts";
+import { type JobState, jobCounts, LLM_METHOD, type Spent, spentBy, swapTotals } from "./compression.ts";
+
+/** The whole bill of LLM observations, for a session or for the archive. */
+export interface CompressionBill {
+  /** Model calls made and what they cost (`spent.costUsd` covers priced calls; `unpricedCalls` had no price). */
+  readonly spent: Spent;
+  readonly jobs: Readonly<Record<JobState, number>>;
+  /** Compressed calls now sent as their LLM observation. */
+  readonly llmRendered: number;
+  /** Tokens those calls take fewer than their fast observations would, in every request that carries them. */
+  readonly savedTokensPerRequest: number;
+  /** Batches that swapped LLM observations in for renders the cache held, and the cache writes they caused. */
+  readonly swaps: number;
+  readonly swapCacheWriteTokens: number;
+}
+
+/**
+ * What LLM observations cost and saved, per session or in total: the one place the stats command and the
+ * in-session views read it from.
+ */
+export function compressionBill(db: Database, sessionID?: string): CompressionBill {
+  const rendered = db
+    .query<{ llm: number; fast: number | null }, [string, number, string, string | null, string | null]>(
+      `SELECT o.tokens AS llm,
+         (SELECT f.tokens FROM observations f WHERE f.call_row = c.id AND f.method <> ? AND f.version = ?) AS fast
+       FROM renders r
+       JOIN tool_calls c ON c.session_id = r.session_id AND c.call_id = r.call_id
+       JOIN observations o ON o.call_row = c.id AND o.method = ? AND o.text = r.text
+       WHERE (? IS NULL OR r.session_id = ?)`,
+    )
+    .all(LLM_METHOD, COMPRESSOR_VERSION, LLM_METHOD, sessionID ?? null, sessionID ?? null);
+  const swaps = swapTotals(db, sessionID);
+  return {
+    spent: spentBy(db, { sessionID }),
+    jobs: jobCounts(db, sessionID),
+    llmRendered: rendered.length,
+    savedTokensPerRequest: rendered.reduce((sum, r) => sum + Math.max(0, (r.fast ?? r.llm) - r.llm), 0),
+    swaps: swaps.swaps,
+    swapCacheWriteTokens: swaps.cacheWriteTokens,
+  };
+}
 
 export interface SessionStats {
   readonly sessionID: string;
@@ -22,6 +64,8 @@ export interface SessionStats {
   readonly serverEdits: AppliedEditsStats & { readonly reported: boolean };
   /** Tokens of every LLM step (cache read and write included); only with the step-finish patch. */
   readonly usage?: Omit<StepTotals, "serverEdits">;
+  /** LLM observations: spend, jobs, savings, cache writes. */
+  readonly compression: CompressionBill;
 }
 
 /** What Endless did in each archived session, newest first, read from the archive. */
@@ -51,6 +95,7 @@ export function sessionStats(db: Database, only?: string): SessionStats[] {
       batches: batch?.batch ?? 0,
       serverEdits: steps ? { ...steps.serverEdits, reported: true } : { ...EMPTY_APPLIED_EDITS_STATS, reported: false },
       ...(steps && { usage: { steps: steps.steps, inputTokens: steps.inputTokens, outputTokens: steps.outputTokens, cacheReadTokens: steps.cacheReadTokens, cacheWriteTokens: steps.cacheWriteTokens } }),
+      compression: compressionBill(db, s.session_id),
     };
   });
 }

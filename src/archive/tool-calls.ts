@@ -24,7 +24,7 @@ interface CallRow {
   call_id: string;
   tool: string;
   input: string;
-  output: string;
+  output: string | Uint8Array;
   shown_output: string | null;
   full_output_path: string | null;
   metadata: string | null;
@@ -34,6 +34,14 @@ interface CallRow {
 
 const parseRecord = (text: string): JsonRecord => asRecord(JSON.parse(text));
 
+/**
+ * SQLite text is UTF-8, which cannot hold a lone surrogate (an MCP tool's JSON can carry one): such an output
+ * is stored as its UTF-16 code units in a BLOB, so the archive gives it back exactly; any other as text.
+ */
+const storedText = (text: string): string | Uint8Array => (text.isWellFormed() ? text : Buffer.from(text, "utf16le"));
+const readText = (stored: string | Uint8Array): string =>
+  typeof stored === "string" ? stored : Buffer.from(stored.buffer, stored.byteOffset, stored.byteLength).toString("utf16le");
+
 function fromRow(row: CallRow): StoredCall {
   return {
     row: row.id,
@@ -42,7 +50,7 @@ function fromRow(row: CallRow): StoredCall {
     callID: row.call_id,
     tool: row.tool,
     input: parseRecord(row.input),
-    output: row.output,
+    output: readText(row.output),
     shownOutput: row.shown_output ?? undefined,
     fullOutputPath: row.full_output_path ?? undefined,
     metadata: row.metadata === null ? undefined : parseRecord(row.metadata),
@@ -73,7 +81,7 @@ export function archiveToolCall(db: Database, call: ArchivedCall, mode: "replace
     call.callID,
     call.tool,
     JSON.stringify(call.input ?? {}),
-    call.output,
+    storedText(call.output),
     call.shownOutput !== undefined && call.shownOutput !== call.output ? call.shownOutput : null,
     call.fullOutputPath ?? null,
     call.metadata === undefined ? null : JSON.stringify(call.metadata),
@@ -115,4 +123,9 @@ export function findToolCall(db: Database, sessionID: string, callID: string): S
 /** Every call archived for this session, oldest first. */
 export function sessionToolCalls(db: Database, sessionID: string): StoredCall[] {
   return db.query<CallRow, [string]>("SELECT * FROM tool_calls WHERE session_id = ? ORDER BY id").all(sessionID).map(fromRow);
+}
+
+/** The call ids archived for a session. */
+export function archivedCallIds(db: Database, sessionID: string): string[] {
+  return db.query<{ call_id: string }, [string]>("SELECT call_id FROM tool_calls WHERE session_id = ?").all(sessionID).map((r) => r.call_id);
 }

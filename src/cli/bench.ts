@@ -6,9 +6,13 @@ import { POLICY_NAMES, type PolicyName } from "../replay/policies/index.ts";
 import { textReport, toJson } from "../replay/report.ts";
 import { defaultOpencodeDb, listStoredSessions, readStoredSession } from "../replay/importers/opencode-db.ts";
 import { type Session, type Skipped, stepCount } from "../replay/importers/model.ts";
-import { type BenchReport, benchSessions, runBench } from "../replay/run.ts";
+import { type BenchOptions, type BenchReport, benchSessions, runBench } from "../replay/run.ts";
 import { EndlessOptions, type PolicyConfig, policyOf } from "../config/schema.ts";
-import { type Command, type CommandIO, openOpencodeStorage, progressBar, UsageError } from "./io.ts";
+import { type Command, type CommandIO, openExistingArchive, openOpencodeStorage, progressBar, UsageError } from "./io.ts";
+import { openArchiveReadOnly } from "../archive/open.ts";
+import { exportLlmCache, type LlmCache, loadLlmCache } from "../replay/llm-cache.ts";
+import { CompressionOptions } from "../config/compression.ts";
+import { createProviderRegistry } from "../observer/providers.ts";
 
 const USAGE = `usage: endless bench [options] PATH...
        endless bench --opencode [--since DATE] [--session ID] [--opencode-db FILE] [options]
@@ -32,6 +36,13 @@ options:
   --high-water N         endless: a batch starts when more raw output tokens than this wait
   --low-water N          endless: a batch compresses until at most this many remain
   --min-tokens N         endless: smaller outputs are never compressed
+  --llm-cache FILE       endless: use the LLM observations in FILE (keyed by prompt version and output hash)
+  --llm-cache-from DB    first write FILE from the LLM observations in this Endless archive
+  --llm-model P/M        ask this model for outputs FILE has no answer for, and save the answers to FILE
+                         (key from the provider's env variable or opencode's auth.json; calls cost money)
+  --llm-base-url URL     the model's API base URL, ending in /v1 (default: the provider's public API)
+  --window N             a model window in tokens: count each policy's requests over it (overWindow), and
+                         let endless fold into its ledger as the plugin does on a model of that usable window
   --quiet                no progress lines on stderr
   -h, --help             this text
 (endless options default to the plugin's defaults, see the README's option table)`;
@@ -93,6 +104,17 @@ export const BenchArgs = z
     highWater: wholeNumber("--high-water"),
     lowWater: wholeNumber("--low-water"),
     minTokens: wholeNumber("--min-tokens"),
+    window: wholeNumber("--window").refine((n) => n === undefined || n >= 1000, "--window takes a window of at least 1000 tokens, e.g. --window 32000"),
+    llmCache: z.string().min(1).optional(),
+    llmCacheFrom: z.string().min(1).optional(),
+    llmModel: z.string().regex(/^[^/\s]+\/\S+$/, '--llm-model takes "provider/model", e.g. anthropic/claude-haiku-4-5').optional(),
+    llmBaseUrl: z.string().url("--llm-base-url takes a URL, e.g. http://127.0.0.1:11434/v1").optional(),
+  })
+  .refine((a) => a.llmModel === undefined || a.llmCache !== undefined, {
+    message: "--llm-model saves its answers to the cache file: give --llm-cache FILE too",
+  })
+  .refine((a) => a.llmCacheFrom === undefined || a.llmCache !== undefined, {
+    message: "--llm-cache-from ARCHIVE writes the cache file: give --llm-cache FILE too",
   })
   .refine((a) => a.chartSession === undefined || a.chart !== undefined, {
     message: "--chart-session picks the session for --chart: give --chart FILE.svg too",
@@ -138,6 +160,11 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs | "help" {
         "high-water": { type: "string" },
         "low-water": { type: "string" },
         "min-tokens": { type: "string" },
+        "llm-cache": { type: "string" },
+        "llm-cache-from": { type: "string" },
+        "llm-model": { type: "string" },
+        "llm-base-url": { type: "string" },
+        window: { type: "string" },
       },
     });
   } catch (error) {
@@ -160,6 +187,11 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs | "help" {
     highWater: v["high-water"],
     lowWater: v["low-water"],
     minTokens: v["min-tokens"],
+    llmCache: v["llm-cache"],
+    llmCacheFrom: v["llm-cache-from"],
+    llmModel: v["llm-model"],
+    llmBaseUrl: v["llm-base-url"],
+    window: v.window,
   });
   if (!result.success) throw new UsageError(result.error.issues.map((i) => i.message).join("; "));
   return result.data;
@@ -200,7 +232,7 @@ async function writeChart(args: BenchArgs & { chart: string }, report: Awaited<R
  * Reads the user's sessions from opencode's storage (read-only) and replays them, a progress bar on
  * stderr. Undefined (after saying why) when the storage cannot be read or the session is not in it.
  */
-async function benchOpencode(args: BenchArgs, config: PolicyConfig, io: CommandIO): Promise<BenchReport | undefined> {
+async function benchOpencode(args: BenchArgs, options: Omit<BenchOptions, "progress">, io: CommandIO): Promise<BenchReport | undefined> {
   const path = args.opencodeDb ?? defaultOpencodeDb();
   const db = openOpencodeStorage(path);
   try {
@@ -218,12 +250,34 @@ async function benchOpencode(args: BenchArgs, config: PolicyConfig, io: CommandI
     }
     if (!args.quiet) io.err(`bench: read ${sessions.length} sessions from ${path}${skipped.length > 0 ? ` (${skipped.length} without model calls skipped)` : ""}`);
     const bar = progressBar(io, sessions.length, "sessions");
-    const report = await benchSessions(sessions, { policies: args.policies, config, progress: args.quiet ? undefined : (line) => bar.tick(line.replace(/^\[\d+\/\d+\] /, "")) }, skipped);
+    const report = await benchSessions(sessions, { ...options, progress: args.quiet ? undefined : (line) => bar.tick(line.replace(/^\[\d+\/\d+\] /, "")) }, skipped);
     if (!args.quiet) bar.done();
     return report;
   } finally {
     db.close();
   }
+}
+
+/** The model that fills the cache (--llm-model), reached with what opencode's env and auth.json hold. */
+function cacheFiller(args: BenchArgs) {
+  if (args.llmModel === undefined) return undefined;
+  const resolved = createProviderRegistry().resolve(args.llmModel, args.llmBaseUrl === undefined ? {} : { baseURL: args.llmBaseUrl });
+  if (!resolved.ok) throw new UsageError(`--llm-model ${args.llmModel}: ${resolved.problem} (for the bench: --llm-base-url, or the provider's key variable)`);
+  const defaults = CompressionOptions.parse({});
+  return { model: args.llmModel, endpoint: resolved.endpoint, maxTokens: defaults.maxObservationTokens, timeoutMs: defaults.timeoutMs, minOutputTokens: defaults.minOutputTokens };
+}
+
+/** Says where the endless figures' observations came from; with no cache, that no LLM figure exists. */
+export function llmNote(llm: LlmCache | undefined): { text: string; json: object | null } {
+  if (llm === undefined) {
+    return { text: "LLM observations: none (no --llm-cache given, and the bench calls no model): the endless figures are the fast compressors'", json: null };
+  }
+  const { asked, found, rejected, modelCalls, modelTokens, modelFailures } = llm.stats;
+  const asking = modelCalls === 0 ? "" : `; ${modelCalls} asked of the model this run (${modelTokens} tokens, ${modelFailures} failed), saved to the file`;
+  return {
+    text: `LLM observations: from ${llm.file} (prompt version ${llm.promptVersion}): ${found} of ${asked} observations made had a usable answer (${rejected} failed the checks)${asking}; each stands in from its call's first batch on, so the savings are an upper bound`,
+    json: { file: llm.file, promptVersion: llm.promptVersion, ...llm.stats },
+  };
 }
 
 export const benchCommand: Command = {
@@ -236,20 +290,29 @@ export const benchCommand: Command = {
       return 0;
     }
     const config = benchConfig(args);
+    if (args.llmCacheFrom !== undefined && args.llmCache !== undefined) {
+      const db = openExistingArchive(args.llmCacheFrom, openArchiveReadOnly);
+      const written = await exportLlmCache(db, args.llmCache);
+      db.close();
+      io.err(`bench: wrote ${written} LLM observations from ${args.llmCacheFrom} to ${args.llmCache}`);
+    }
+    const llm = args.llmCache === undefined ? undefined : await loadLlmCache(args.llmCache, cacheFiller(args)).catch((error: unknown) => {
+      throw new UsageError(error instanceof Error ? error.message : String(error));
+    });
+    const options = { policies: args.policies, config, llm, ...(args.window !== undefined ? { window: args.window } : {}) };
     const report = args.opencode
-      ? await benchOpencode(args, config, io)
-      : await runBench(args.paths, {
-          policies: args.policies,
-          config,
-          progress: args.quiet ? undefined : (line) => io.err(`bench: ${line}`),
-        });
+      ? await benchOpencode(args, options, io)
+      : await runBench(args.paths, { ...options, progress: args.quiet ? undefined : (line) => io.err(`bench: ${line}`) });
     if (report === undefined) return 1;
     if (report.sessions === 0) {
       const from = args.opencode ? `opencode's storage${args.since === undefined ? "" : " since --since"}` : args.paths.join(", ");
       io.err(`endless bench: no session could be read from ${from}${report.skipped.length > 0 ? " (see the skipped ones above)" : ""}`);
       return 1;
     }
-    io.out(args.json ? JSON.stringify(toJson(report, config), null, 2) : textReport(report, args.policies));
+    await llm?.save();
+    const note = args.policies.includes("endless") ? llmNote(llm) : undefined;
+    const table = textReport(report, args.policies);
+    io.out(args.json ? JSON.stringify({ ...toJson(report, config), llmObservations: note?.json ?? null }, null, 2) : note ? `${table}\n\n${note.text}` : table);
     if (args.chart !== undefined && !(await writeChart({ ...args, chart: args.chart }, report, io))) return 1;
     return 0;
   },

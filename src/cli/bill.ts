@@ -1,6 +1,6 @@
 import type { Database } from "bun:sqlite";
 import { type RequestTotals, requestTotals } from "../archive/requests.ts";
-import { type CompressionSpend, compressionSpend, type SessionStats } from "../archive/stats.ts";
+import type { CompressionBill, SessionStats } from "../archive/stats.ts";
 import { type ReportedUsage, reportedUsage } from "../replay/importers/opencode-db.ts";
 import { dollars, listPrice } from "../tokens/prices.ts";
 
@@ -21,7 +21,7 @@ export interface SessionBill {
   readonly cache: { readonly readTokens: number; readonly writeTokens: number; readonly source: "reported" | "not reported" };
   /** Endless's request log: tool-output tokens kept out of the requests sent. */
   readonly endless: RequestTotals & { readonly batches: number };
-  readonly compression: CompressionSpend;
+  readonly compression: CompressionBill;
   readonly serverEdits: SessionStats["serverEdits"];
   /** The usage a patched opencode's step-finish hook recorded per LLM step (absent on stock opencode). */
   readonly usage?: SessionStats["usage"];
@@ -38,13 +38,13 @@ export interface SessionBill {
  * cache-read price, a lower bound); each token a batch made the cache write again costs the write price
  * instead of a read; the compression model's own cost is taken as recorded.
  */
-function netUSD(model: string | undefined, endless: RequestTotals, compression: CompressionSpend): SessionBill["net"]["usd"] {
+function netUSD(model: string | undefined, endless: RequestTotals, compression: CompressionBill): SessionBill["net"]["usd"] {
   const known = model === undefined ? undefined : listPrice(model);
   if (known === undefined) return undefined;
   const { price } = known;
   const saved = dollars(endless.savedTokens, price.cacheRead);
   const cacheRewrites = dollars(endless.rewriteTokens, price.cacheWrite - price.cacheRead);
-  return { price: known.key, saved, cacheRewrites, compression: compression.costUSD, net: saved - cacheRewrites - compression.costUSD };
+  return { price: known.key, saved, cacheRewrites, compression: compression.spent.costUsd, net: saved - cacheRewrites - compression.spent.costUsd };
 }
 
 /** The usage a patched opencode's step-finish hook recorded in the archive, when opencode's storage has none. */
@@ -67,7 +67,7 @@ export function sessionBill(input: { db: Database; stats: SessionStats; opencode
   const endless = { ...requestTotals(db, stats.sessionID), batches: stats.batches };
   const stored = input.opencode === undefined ? undefined : reportedUsage(input.opencode, stats.sessionID);
   const reported = stored !== undefined && stored.requests > 0 ? stored : stepUsage(stats);
-  const compression = compressionSpend(db, stats.sessionID);
+  const compression = stats.compression;
   const sent = reported
     ? { tokens: reported.inputTokens + reported.cacheReadTokens + reported.cacheWriteTokens, source: "reported" as const }
     : { tokens: endless.toolTokensSent, source: "estimated (tool outputs only)" as const };
@@ -88,7 +88,7 @@ export function sessionBill(input: { db: Database; stats: SessionStats; opencode
     serverEdits: stats.serverEdits,
     ...(stats.usage ? { usage: stats.usage } : {}),
     net: {
-      tokens: endless.savedTokens - compression.inputTokens - compression.outputTokens,
+      tokens: endless.savedTokens - compression.spent.inputTokens - compression.spent.outputTokens,
       usd: netUSD(input.model ?? reported?.models[0], endless, compression),
     },
   };

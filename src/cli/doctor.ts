@@ -4,8 +4,10 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { defaultArchivePath, openArchiveReadOnly } from "../archive/open.ts";
 import { MIGRATIONS } from "../archive/migrations.ts";
-import { compressionSpend } from "../archive/stats.ts";
 import { loadOptions } from "../config/load.ts";
+import type { CompressionOptions } from "../config/compression.ts";
+import { callModel } from "../observer/clients.ts";
+import { createProviderRegistry } from "../observer/providers.ts";
 import { formatBytes } from "../hooks/status.ts";
 import { patchesInBinary } from "../patch/detect.ts";
 import { type Command, UsageError } from "./io.ts";
@@ -14,7 +16,8 @@ const USAGE = `usage: endless doctor [--project DIR] [--opencode FILE] [--archiv
 
 Checks what Endless depends on and says what to fix: the opencode binary (its version, stock or patched),
 where opencode loads the plugin from and whether its options are valid, and the archive's health
-(integrity check, size, schema version, WAL size). Exits 1 when something needs fixing.
+(integrity check, size, schema version, WAL size), and that each configured compression model can be
+reached. Exits 1 when something needs fixing.
 
 options:
   --project DIR    the project whose opencode.json to read (default: the current folder)
@@ -93,8 +96,9 @@ function configFiles(project: string): string[] {
 
 const isEndless = (spec: string): boolean => spec.includes("opencode-endless") || spec.endsWith("/plugin/index.ts");
 
-function pluginEntries(files: readonly string[]): { entries: PluginEntry[]; unreadable: Check[] } {
+function pluginEntries(files: readonly string[]): { entries: PluginEntry[]; configs: unknown[]; unreadable: Check[] } {
   const entries: PluginEntry[] = [];
+  const configs: unknown[] = [];
   const unreadable: Check[] = [];
   for (const file of files) {
     let config: unknown;
@@ -104,21 +108,31 @@ function pluginEntries(files: readonly string[]): { entries: PluginEntry[]; unre
       unreadable.push({ name: "config", status: "problem", detail: `${file} is not valid JSON(C) (${error instanceof Error ? error.message : String(error)}): fix the file, opencode will not start with it` });
       continue;
     }
+    configs.push(config);
     const plugins = typeof config === "object" && config !== null ? (config as { plugin?: unknown }).plugin : undefined;
     for (const item of Array.isArray(plugins) ? plugins : []) {
       const [spec, options] = Array.isArray(item) ? [item[0], item[1]] : [item, undefined];
       if (typeof spec === "string" && isEndless(spec)) entries.push({ file, spec, options });
     }
   }
-  return { entries, unreadable };
+  return { entries, configs, unreadable };
 }
 
-/** Where the plugin comes from, and whether its options are valid (naming the key that is not). */
-function checkPlugin(project: string): { checks: Check[]; archivePath?: string } {
-  const { entries, unreadable } = pluginEntries(configFiles(project));
+/** What the checks after the plugin's need of it: its options, and the opencode.json blocks read. */
+interface PluginFound {
+  readonly checks: Check[];
+  readonly archivePath?: string;
+  readonly compression?: CompressionOptions;
+  readonly configs: readonly unknown[];
+}
+
+/** Where the plugin comes from, and whether its options are valid (naming each key that is not). */
+function checkPlugin(project: string): PluginFound {
+  const { entries, configs, unreadable } = pluginEntries(configFiles(project));
   const entry = entries.at(-1);
   if (entry === undefined) {
     return {
+      configs,
       checks: [...unreadable, { name: "plugin", status: "problem", detail: `no opencode-endless entry in the opencode.json files read for ${project}: add "plugin": ["file:///path/to/opencode-endless/plugin/index.ts"]` }],
     };
   }
@@ -127,14 +141,15 @@ function checkPlugin(project: string): { checks: Check[]; archivePath?: string }
     const path = fileURLToPath(entry.spec);
     if (!existsSync(path)) checks.push({ name: "plugin file", status: "problem", detail: `${path} does not exist: fix the path in ${entry.file}` });
   }
+  // The plugin runs with a bad key's default; the key is still worth fixing, so it is a problem here.
   const loaded = loadOptions(entry.options);
-  if (!loaded.ok) {
-    checks.push({ name: "options", status: "problem", detail: loaded.problems.join("; ") });
-    return { checks };
+  if (loaded.problems.length > 0) {
+    checks.push({ name: "options", status: "problem", detail: `${loaded.problems.join("; ")} (in ${entry.file}; until fixed, the default applies)` });
+  } else {
+    checks.push({ name: "options", status: "ok", detail: entry.options === undefined ? "none given: every default applies" : "valid" });
   }
-  checks.push({ name: "options", status: "ok", detail: entry.options === undefined ? "none given: every default applies" : "valid" });
   if (!loaded.options.enabled) checks.push({ name: "enabled", status: "warn", detail: "enabled is false: Endless is a pass-through" });
-  return { checks, archivePath: loaded.options.archivePath };
+  return { checks, configs, archivePath: loaded.options.archivePath, compression: loaded.options.compression };
 }
 
 function checkArchive(path: string): Check[] {
@@ -166,23 +181,35 @@ function checkArchive(path: string): Check[] {
   }
 }
 
-function checkCompression(probe: boolean, archivePath: string): Check {
-  const configured = existsSync(archivePath) ? compressionSpendConfigured(archivePath) : false;
-  if (!configured) return { name: "compression", status: "ok", detail: `none configured (fast compressors only)${probe ? ": nothing to probe" : ""}` };
-  return { name: "compression", status: "ok", detail: probe ? "configured; probing is not in this version" : "configured (--probe sends a one-token request to each model)" };
-}
-
-function compressionSpendConfigured(archivePath: string): boolean {
-  try {
-    const db = openArchiveReadOnly(archivePath);
-    try {
-      return compressionSpend(db).configured;
-    } finally {
-      db.close();
-    }
-  } catch {
-    return false;
+/**
+ * The compression models the options name: each must resolve to an endpoint (a base URL and a key, from
+ * opencode.json, auth.json or the environment, as the plugin resolves them); with --probe, each is sent a
+ * one-token request.
+ */
+async function checkCompression(found: PluginFound, probe: boolean): Promise<Check[]> {
+  const options = found.compression;
+  const refs = [...new Set(Object.values(options?.models ?? {}).flatMap((chain) => (typeof chain === "string" ? [chain] : chain)))];
+  if (options === undefined || refs.length === 0) {
+    return [{ name: "compression", status: "ok", detail: `no compression model configured (fast compressors only)${probe ? ": nothing to probe" : ""}` }];
   }
+  const registry = createProviderRegistry();
+  for (const config of found.configs) registry.learnConfig(config);
+  return Promise.all(
+    refs.map(async (ref): Promise<Check> => {
+      const name = `compression ${ref}`;
+      const resolved = registry.resolve(ref, options.providers[ref.slice(0, ref.indexOf("/"))]);
+      if (!resolved.ok) return { name, status: "problem", detail: resolved.problem };
+      const at = `${resolved.endpoint.protocol} API at ${resolved.endpoint.baseURL}`;
+      if (!probe) return { name, status: "ok", detail: `${at} (--probe sends it a one-token request)` };
+      const started = performance.now();
+      try {
+        await callModel(resolved.endpoint, { system: "Answer with one word.", prompt: "ok?", maxTokens: 1, timeoutMs: options.timeoutMs });
+        return { name, status: "ok", detail: `${at}: answered a one-token probe in ${Math.round(performance.now() - started)} ms` };
+      } catch (error) {
+        return { name, status: "problem", detail: `${at}: the probe failed (${error instanceof Error ? error.message : String(error)}): check the key and the base URL` };
+      }
+    }),
+  );
 }
 
 const MARK = { ok: "ok  ", warn: "warn", problem: "FIX " } as const;
@@ -215,7 +242,7 @@ export const doctorCommand: Command = {
     if (!existsSync(project)) throw new UsageError(`--project ${project} does not exist: name the folder you run opencode in`);
     const plugin = checkPlugin(project);
     const archivePath = values.archive ?? plugin.archivePath ?? defaultArchivePath();
-    const checks = [...(await checkOpencode(values.opencode)), ...plugin.checks, ...checkArchive(archivePath), checkCompression(values.probe, archivePath)];
+    const checks = [...(await checkOpencode(values.opencode)), ...plugin.checks, ...checkArchive(archivePath), ...(await checkCompression(plugin, values.probe))];
     io.out(checks.map((c) => `${MARK[c.status]} ${c.name.padEnd(12)} ${c.detail}`).join("\n"));
     const problems = checks.filter((c) => c.status === "problem").length;
     io.out(problems === 0 ? "\nno problems found" : `\n${problems} ${problems === 1 ? "problem" : "problems"} to fix (marked FIX)`);

@@ -3,7 +3,7 @@ import { existsSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { z } from "zod";
 import { defaultArchivePath, openArchiveReadOnly } from "../archive/open.ts";
-import { sessionStats } from "../archive/stats.ts";
+import { type CompressionBill, compressionBill, sessionStats } from "../archive/stats.ts";
 import { defaultOpencodeDb } from "../replay/importers/opencode-db.ts";
 import { type SessionBill, sessionBill } from "./bill.ts";
 import { type Command, openExistingArchive, openOpencodeStorage, UsageError } from "./io.ts";
@@ -11,8 +11,10 @@ import { type Command, openExistingArchive, openOpencodeStorage, UsageError } fr
 const USAGE = `usage: endless stats [--archive FILE] [--opencode-db FILE] [--session ID] [--json]
 
 The whole bill per session: tokens sent against what stock opencode would have sent, the prompt-cache
-figures, the cache rewrites and compression-model spend Endless caused, server-side edits, and the net
-saving in tokens and in dollars at the model's list price. Figures opencode recorded from the provider
+figures, the cache rewrites and compression-model spend Endless caused (model calls, jobs, what the
+LLM observations save per request and the cache writes their swap-in caused), server-side edits, and the net
+saving in tokens and in dollars at the model's list price; without --session, the LLM observations of all
+sessions too. Figures opencode recorded from the provider
 are marked "reported"; Endless's own counts are marked "estimated".
 
 options:
@@ -28,6 +30,23 @@ const StatsArgs = z.object({
   session: z.string().min(1).optional(),
   json: z.boolean(),
 });
+
+/** LLM observations: what the model calls cost against what they save; undefined when none ran. */
+function billLine(bill: CompressionBill, indent: string): string | undefined {
+  const j = bill.jobs;
+  const queued = j.pending + j.running + j.done + j.failed + j.skipped;
+  if (queued === 0 && bill.spent.calls === 0) return undefined;
+  const cost =
+    bill.spent.unpricedCalls === 0
+      ? `$${bill.spent.costUsd.toFixed(4)}`
+      : `$${bill.spent.costUsd.toFixed(4)} + ${bill.spent.unpricedCalls} calls with no known price (set compression.prices)`;
+  return [
+    `LLM observations: ${bill.spent.calls} model calls, ${bill.spent.inputTokens} in + ${bill.spent.outputTokens} out tokens, ${cost};`,
+    `jobs ${j.done} done, ${j.pending + j.running} waiting, ${j.failed} failed, ${j.skipped} skipped;`,
+    `${bill.llmRendered} calls sent as LLM observations, ${bill.savedTokensPerRequest} tokens fewer per request than the fast ones;`,
+    `${bill.swaps} batches swapped them in, making the cache write ${bill.swapCacheWriteTokens} tokens again`,
+  ].join(`\n${indent}`);
+}
 
 const n = (value: number): string => Math.round(value).toLocaleString("en-US");
 const usd = (value: number): string => `${value < 0 ? "-" : ""}$${Math.abs(value).toFixed(4)}`;
@@ -48,12 +67,7 @@ function row(b: SessionBill): string {
   );
   add("kept out", `${n(b.endless.savedTokens)} tool-output tokens (${n(b.endless.toolTokensRaw)} raw -> ${n(b.endless.toolTokensSent)} sent) [estimated]`);
   add("cache rewrites", `${n(b.endless.batches)} batches, ${n(b.endless.rewriteTokens)} tool tokens written to the cache again [estimated]`);
-  add(
-    "compression model",
-    b.compression.configured
-      ? `${n(b.compression.calls)} calls, ${n(b.compression.inputTokens + b.compression.outputTokens)} tokens, ${usd(b.compression.costUSD)}`
-      : "none configured: 0 tokens, $0",
-  );
+  add("compression model", billLine(b.compression, " ".repeat(22)) ?? "no LLM observations: 0 tokens, $0");
   add(
     "server-side edits",
     b.serverEdits.reported
@@ -116,7 +130,11 @@ export const statsCommand: Command = {
       const bills = stats.map((s) => sessionBill({ db, stats: s, opencode: storage.db }));
       if (storage.note !== undefined) io.err(`endless stats: ${storage.note}`);
       if (args.json) io.out(JSON.stringify(bills, null, 2));
-      else io.out(bills.length === 0 ? `no sessions in ${args.archive}` : bills.map(row).join("\n\n"));
+      else if (bills.length === 0) io.out(`no sessions in ${args.archive}`);
+      else {
+        const total = args.session === undefined ? billLine(compressionBill(db), "  ") : undefined;
+        io.out([...bills.map(row), ...(total === undefined ? [] : [`all sessions, compression model:\n  ${total}`])].join("\n\n"));
+      }
       return 0;
     } finally {
       db.close();

@@ -13,6 +13,7 @@ import {
   whole,
   type Section,
 } from "./text.ts";
+import { describeGroup, isNumeric, templateGroups } from "./template.ts";
 import type { Observation, ToolCall } from "./types.ts";
 
 const HEAD = 8;
@@ -94,7 +95,15 @@ function findExitCode(call: ToolCall, lines: readonly string[], metadata: readon
  * Matching lines of the cut middle, deduplicated (repeats counted), numbered by their line in the output;
  * at most `max` of them and, after the first, no more than `chars` characters.
  */
-function pick(lines: readonly string[], from: number, to: number, test: (line: string) => boolean, max: number, chars: number): string[] {
+function pick(
+  lines: readonly string[],
+  from: number,
+  to: number,
+  test: (line: string) => boolean,
+  max: number,
+  chars: number,
+  lineOf: (k: number) => number,
+): string[] {
   const seen = new Map<string, { line: number; text: string; times: number }>();
   for (let i = from; i < to; i++) {
     const text = lines[i] ?? "";
@@ -102,7 +111,7 @@ function pick(lines: readonly string[], from: number, to: number, test: (line: s
     const key = text.trim();
     const entry = seen.get(key);
     if (entry) entry.times++;
-    else seen.set(key, { line: i + 1, text, times: 1 });
+    else seen.set(key, { line: lineOf(i) + 1, text, times: 1 });
   }
   const entries = [...seen.values()];
   const shown: string[] = [];
@@ -117,28 +126,52 @@ function pick(lines: readonly string[], from: number, to: number, test: (line: s
   return shown;
 }
 
+/**
+ * Lines that repeat one template become one line each (see `template.ts`); error lines and test summaries are
+ * never grouped, so they stay verbatim. Returns the group lines and the indices of the lines left to show.
+ */
+function grouped(lines: readonly string[]): { groups: string[]; rest: number[]; named: string } {
+  const groups = templateGroups(lines, (line) => isTrouble(line) || isSummary(line));
+  const covered = new Set(groups.flatMap((group) => group.lines));
+  // A group whose fields are all numbers stands for every name in its lines (`/api/items/{1}`, 1..240); the
+  // names of the other groups' lines are still listed.
+  const counted = new Set(groups.filter((g) => g.fields.every((values) => values.every(isNumeric))).flatMap((g) => g.lines));
+  return {
+    groups: groups.map(describeGroup),
+    rest: lines.flatMap((_, i) => (covered.has(i) ? [] : [i])),
+    named: lines.filter((_, i) => !counted.has(i)).join("\n"),
+  };
+}
+
 export function compressBash(call: ToolCall): Observation {
   if (isShort(call.output)) return whole(call, "bash");
   const { body, metadata } = splitMetadata(call.output);
-  const lines = splitLines(body).map(terminalText);
-  const exit = findExitCode(call, lines, metadata);
-  const budget = budgetFor(body.length);
+  const all = splitLines(body).map(terminalText);
+  const exit = findExitCode(call, all, metadata);
+  const { groups, rest, named } = grouped(all);
+  // Head, tail and the picks from the middle are taken from the lines no template covers; numbers stay the output's.
+  const lines = rest.map((i) => all[i]!);
+  const lineOf = (k: number) => rest[k]!;
+  // The room for excerpts follows the text no template stands for.
+  const budget = budgetFor(lines.reduce((n, line) => n + line.length + 1, 0));
   const cut = headTail(lines, HEAD, TAIL, { chars: budget, width: WIDTH });
   const gapEnd = cut.gapStart + cut.gapLength;
-  const shown = cut.gapLength === 0 ? `all lines, cut to ${WIDTH} chars` : `first ${cut.head.length} and last ${cut.tail.length} lines`;
+  const shown = cut.gapLength === 0 ? `the other lines, cut to ${WIDTH} chars` : `first ${cut.head.length} and last ${cut.tail.length} other lines`;
   // The command is not repeated: the call's input, sent right before this output, holds it.
-  const sections: Section[] = [note(sizeLine("bash", `exit code ${exit ?? "not shown in output"}; showing ${shown}`))];
+  const sections: Section[] = [note(sizeLine("bash", `exit code ${exit ?? "not shown in output"}; ${groups.length > 0 ? "repeated lines as templates, " : ""}showing ${shown}`))];
   if (metadata.length > 0) sections.push(note("metadata:"), excerpt(metadata.map((line) => `  ${line}`)));
+  if (groups.length > 0) sections.push(note("repeated lines (numbers are output lines):", ...groups.map((g) => `  ${g}`)));
   sections.push(excerpt(cut.head.map((line) => clip(line, WIDTH))));
   if (cut.gapLength > 0) {
     // Error lines and test summaries from the middle get as much room again as the head and tail.
-    const flagged = pick(lines, cut.gapStart, gapEnd, (line) => isTrouble(line) && !isSummary(line), MAX_FLAGGED, budget);
-    const summaries = pick(lines, cut.gapStart, gapEnd, isSummary, MAX_SUMMARIES, budget / 2);
+    const flagged = pick(lines, cut.gapStart, gapEnd, (line) => isTrouble(line) && !isSummary(line), MAX_FLAGGED, budget, lineOf);
+    const summaries = pick(lines, cut.gapStart, gapEnd, isSummary, MAX_SUMMARIES, budget / 2, lineOf);
     const found = flagged.length > 0 ? "; error/warning lines among them:" : "; no error/warning lines among them";
-    sections.push(note(gapMarker(cut.gapStart, cut.gapLength, found)), excerpt(flagged));
+    const from = lineOf(cut.gapStart);
+    sections.push(note(gapMarker(from, lineOf(gapEnd - 1) - from + 1, found)), excerpt(flagged));
     if (summaries.length > 0) sections.push(note("test summary lines among them:"), excerpt(summaries));
     if (flagged.length + summaries.length > 0) sections.push(note("… end of left-out lines"));
     sections.push(excerpt(cut.tail.map((line) => clip(line, WIDTH))));
   }
-  return observe(call, "bash", sections, DEFAULT_NAMES);
+  return observe(call, "bash", sections, DEFAULT_NAMES, named);
 }

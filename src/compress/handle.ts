@@ -18,7 +18,7 @@ export function omittedBetween(original: string, kept: string): Omitted {
  * archive key, so `recall({"id": ...})` brings the original back.
  */
 export function recallHandle(callID: string, original: string, omitted: Omitted): string {
-  return `[endless: ${omitted.lines} of ${lineCount(original)} lines left out; full output: ${RECALL_TOOL}({"id":"${callID}"})]`;
+  return `[endless: ${omitted.lines} of ${lineCount(original)} lines left out; ${RECALL_TOOL}({"id":"${callID}"})]`;
 }
 
 /** The one-line stand-in for an older copy of the same read or command. */

@@ -57,9 +57,12 @@ interface Candidate {
 /** Names used again within the output matter more (up to a point); long ones cost more room. */
 const score = (c: Candidate): number => Math.min(c.count, 3) / (1 + c.name.length / 24);
 
+/** `\n`, `\t` and `\r` inside JSON strings are line breaks and tabs, not the first letter of the name after them. */
+const ESCAPES = /\\[nrt]/g;
+
 function candidates(text: string): Candidate[] {
   const found = new Map<string, Candidate>();
-  for (const match of text.matchAll(RUN)) {
+  for (const match of text.replace(ESCAPES, "  ").matchAll(RUN)) {
     const name = trim(match[0]);
     const known = found.get(name);
     if (known) {

@@ -133,17 +133,16 @@ async function fileSections(view: ReadView): Promise<Section[]> {
   const last = view.numbers[view.numbers.length - 1] ?? first;
   const total = view.notes.map((n) => /total (\d+) lines|of (\d+)\./.exec(n)).find(Boolean);
   const of = total ? ` of ${total[1] ?? total[2]}` : "";
-  const kept = outline.entries.length > 0 ? "outline" : "first lines";
   // The path is named only when the call's input does not already say it.
   const what = `${language.label}, lines ${first}-${last}${of}`;
-  const header = view.path === view.inputPath ? what : `${view.path} (${what})`;
-  const sections: Section[] = [note(`[read] ${header}: ${kept}; the text is left out`)];
+  const header = `[read] ${view.path === view.inputPath ? what : `${view.path} (${what})`}`;
+  const sections: Section[] = [];
   if (outline.entries.length > 0) {
-    sections.push(note(`outline (${outline.source}; numbers are file lines):`));
+    sections.push(note(`${header}: the text is left out; outline (${outline.source}; numbers are file lines):`));
     sections.push(note(...formatOutline(outline.entries, (row) => view.numbers[row] ?? first + row)));
   } else {
     const shown = Math.min(FIRST_LINES, view.texts.length);
-    sections.push(note(`no outline (${outline.source}); first ${shown} lines:`));
+    sections.push(note(`${header}: no outline (${outline.source}); the first ${shown} lines, the rest left out:`));
     sections.push(excerpt(view.texts.slice(0, shown).map((text, i) => clip(`${view.numbers[i]}: ${text}`, LINE_WIDTH))));
   }
   const notes = view.notes.filter((line) => !isEndOfFile(line));

@@ -118,9 +118,9 @@ export function compressGrep(call: ToolCall): Observation {
   const sections: Section[] = [
     note(sizeLine("grep", kept), `${found ?? "matches"} in ${plural(files.length, "file")}${base ? ` under ${base}` : ""}:`),
   ];
+  // Each file's count, beside its name, says how many of its matches are left out.
   for (const file of files.slice(0, FILES_WITH_MATCHES)) {
     sections.push(note(`  ${label(file)}`), excerpt(file.matches.slice(0, MATCHES_PER_FILE).map((m) => `    ${m}`)));
-    if (file.matches.length > MATCHES_PER_FILE) sections.push(note(`    … +${file.matches.length - MATCHES_PER_FILE} more`));
   }
   const rest = files.slice(FILES_WITH_MATCHES);
   if (rest.length > 0) {

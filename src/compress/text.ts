@@ -3,7 +3,7 @@ import { namesLeftOut } from "./names.ts";
 import type { Observation, ToolCall } from "./types.ts";
 
 /** Bumped whenever any compressor's output format changes. */
-export const COMPRESSOR_VERSION = 2;
+export const COMPRESSOR_VERSION = 3;
 
 /** Outputs below both limits are kept whole: compressing them saves little and costs the model a recall. */
 const SHORT_LINES = 12;
@@ -78,21 +78,22 @@ function safeInputText(input: unknown): string {
 }
 
 /** The names of the output that neither the body nor the call's input shows, as one line (none when all are). */
-function namesSection(call: ToolCall, body: readonly string[], budget: Budget): Section[] {
+function namesSection(call: ToolCall, body: readonly string[], budget: Budget, source: string): Section[] {
   const shown = body.join("\n");
-  const room = budgetFor(Math.max(0, call.output.length - shown.length), budget);
-  const { names, more } = namesLeftOut(call.output, `${shown}\n${safeInputText(call.input)}`, room);
+  const room = budgetFor(Math.max(0, source.length - shown.length), budget);
+  const { names, more } = namesLeftOut(source, `${shown}\n${safeInputText(call.input)}`, room);
   if (names.length === 0) return [];
   return [note(`names in the left-out text: ${names.join(", ")}${more > 0 ? ` (+${more} more)` : ""}`)];
 }
 
 /**
  * Joins the sections and appends the recall handle; only verbatim sections count as kept. With `names`,
- * a line listing the names of the output that the sections left out comes before the handle.
+ * a line listing the names of `namesSource` (the output, or the part of it whose names the sections do not
+ * already stand for) that the sections left out comes before the handle.
  */
-export function observe(call: ToolCall, method: string, sections: readonly Section[], names?: Budget): Observation {
+export function observe(call: ToolCall, method: string, sections: readonly Section[], names?: Budget, namesSource = call.output): Observation {
   const body = sections.flatMap((section) => section.lines);
-  const listed = names ? namesSection(call, body, names) : [];
+  const listed = names ? namesSection(call, body, names, namesSource) : [];
   const kept = sections.filter((section) => section.verbatim).flatMap((section) => section.lines);
   const handle = recallHandle(call.callID, call.output, omittedBetween(call.output, kept.join("\n")));
   return { text: [...body, ...listed.flatMap((s) => s.lines), handle].join("\n"), method, version: COMPRESSOR_VERSION };

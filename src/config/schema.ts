@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { CompressionOptions } from "./compression.ts";
 import { ContextManagementOptions } from "./context-management.ts";
 
 /**
@@ -67,6 +68,27 @@ const CompactionOptions = z
   })
   .strict();
 export type CompactionOptions = z.infer<typeof CompactionOptions>;
+const ratio = () => z.number().gt(0).lt(1);
+
+/** Folding: the tier after observations, sized from the model's usable window (see README 'Endless sessions'). */
+export const FoldOptions = z
+  .object({
+    enabled: z.boolean().default(true).describe("fold the oldest whole messages into one ledger digest when a request nears the usable window"),
+    highRatio: ratio().default(0.7).describe("a fold happens when a request passes this share of the room the usable window leaves above the system prompt, tool definitions and first message"),
+    lowRatio: ratio().default(0.45).describe("a fold takes out the oldest messages until the request, digest included, is at most this share of that room"),
+    digestRatio: ratio().default(0.08).describe("the digest's token budget as a share of the usable window (capped by digestMaxTokens)"),
+    digestMaxTokens: z.number().int().min(300).default(4_000).describe("the digest's token budget never exceeds this"),
+    ceilingRatio: ratio()
+      .default(0.85)
+      .describe("an output the model has not read that would push a request past this share of the usable window is sent as its observation (cut if need be) at once"),
+    keepNewest: z.number().int().min(1).default(2).describe("the newest N messages are never folded"),
+  })
+  .strict()
+  .refine((o) => o.lowRatio < o.highRatio, {
+    message: "must be below highRatio",
+    path: ["lowRatio"],
+  });
+export type FoldOptions = z.infer<typeof FoldOptions>;
 export type PolicyConfig = z.infer<typeof PolicyObject>;
 
 export const EndlessOptions = z
@@ -79,8 +101,16 @@ export const EndlessOptions = z
       .describe("SQLite archive file; default $XDG_DATA_HOME/opencode-endless/archive.db"),
     ...policyFields,
     compaction: CompactionOptions.prefault({}).describe("opencode's compaction, on a patched opencode (see 'Patched opencode'); stock opencode ignores it"),
+    fold: FoldOptions.prefault({}).describe("folding into the session ledger near the window (see 'Endless sessions')"),
+    redact: z
+      .boolean()
+      .default(false)
+      .describe("replace secrets (API keys, tokens, private keys, secret .env lines) in observations with [redacted ...]; the archive and recall keep the original"),
     contextManagement: ContextManagementOptions.prefault({}).describe(
       "Anthropic server-side context management, per provider and model (see 'Provider-native context management')",
+    ),
+    compression: CompressionOptions.prefault({}).describe(
+      "LLM observations written in the background by a compression model per provider (see 'LLM observations'); off until models is set",
     ),
   })
   .strict()

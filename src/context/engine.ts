@@ -3,13 +3,20 @@ import { supersededPointer } from "../compress/handle.ts";
 import { supersedeKey } from "../compress/index.ts";
 import { elideInput, type ToolInput } from "../compress/input.ts";
 import type { ToolCall } from "../compress/types.ts";
-import { compressibleParts, type PartInfo, planBatch } from "./policy.ts";
+import { type BatchEffect, compressibleParts, type PartInfo, paysBack, planBatch } from "./policy.ts";
 
 /**
  * A completed tool call as it stands in the request, with the token counts the policy weighs it by
  * (`inputTokens`: those of the input's bulky fields, `elidedInputTokens`; absent: never compressed).
  */
-export interface CallView extends ToolCall, PartInfo {}
+export interface CallView extends ToolCall, PartInfo {
+  /**
+   * Tokens the request carries between the previous call's output and this one's that are not tool outputs
+   * (assistant text, user text, tool inputs as sent, this call's included): what a batch rewrites besides
+   * outputs. Absent: counted as none.
+   */
+  readonly gapTokens?: number;
+}
 
 /** Per-session frontier: what each compressed call is sent as, frozen between batches. */
 export interface FrontierState {
@@ -60,6 +67,8 @@ export interface ShapeInput {
   readonly unseen: ReadonlySet<string>;
   readonly config: PolicyConfig;
   readonly store: SessionStore;
+  /** Model requests in this history so far, this one included (assistant replies plus one): see `paysBack`. */
+  readonly requests: number;
 }
 
 export interface ShapeResult {
@@ -116,6 +125,34 @@ async function renderBatch(input: ShapeInput, compressed: ReadonlySet<string>): 
   return { renders, inputs };
 }
 
+/**
+ * Tokens of a call as sent with this output text and input JSON (absent: the raw input). A render's tokens are
+ * estimated from its length at the raw output's tokens per character: no tokenizing in the request path.
+ */
+function sentTokens(call: CallView, output: string, input: string | undefined): number {
+  const out = call.output.length === 0 ? 0 : (call.tokens * output.length) / call.output.length;
+  const bulky = call.inputTokens ?? 0;
+  return out + (input === undefined || bulky === 0 ? bulky : (bulky * input.length) / Math.max(1, JSON.stringify(call.input).length));
+}
+
+/** What moving the frontier from `before` to `after` frees, and what it makes the cache write again. */
+function batchEffect(input: ShapeInput, before: Rendered, after: Rendered): BatchEffect {
+  let freed = 0;
+  let rewritten = 0;
+  let changedYet = false;
+  for (const call of input.calls) {
+    const was = sentTokens(call, before.renders.get(call.callID) ?? call.output, before.inputs.get(call.callID));
+    const now = sentTokens(call, after.renders.get(call.callID) ?? call.output, after.inputs.get(call.callID));
+    freed += was - now;
+    // The cache keeps everything before the first changed call; from there on, what the previous request
+    // carried is written again (calls new in this request are written either way).
+    const gap = changedYet ? (call.gapTokens ?? 0) : 0;
+    changedYet ||= was !== now;
+    if (changedYet && !input.unseen.has(call.callID)) rewritten += gap + was;
+  }
+  return { freed, rewritten, requests: input.requests };
+}
+
 const onlyVisible = (map: ReadonlyMap<string, string>, visible: ReadonlySet<string>) =>
   new Map([...map].filter(([id]) => visible.has(id)));
 
@@ -133,6 +170,8 @@ export async function shapeContext(input: ShapeInput): Promise<ShapeResult> {
   if (batch.length === 0) return frozen;
   try {
     const { renders, inputs } = await renderBatch(input, new Set([...alreadyCompressed, ...batch]));
+    // A batch that cannot pay back its cache rewrite waits; the frontier stays where the cache has it.
+    if (!paysBack(batchEffect(input, frozen, { renders, inputs }))) return frozen;
     // A call re-rendered without stand-ins (compressInputs turned off) must not keep its old ones.
     const keptInputs = [...state.inputs].filter(([id]) => !renders.has(id));
     const next: FrontierState = {

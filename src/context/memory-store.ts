@@ -1,8 +1,13 @@
 import { compress } from "../compress/index.ts";
+import type { ToolCall } from "../compress/types.ts";
+import { countTokens } from "../tokens/count.ts";
 import { emptyFrontier, type FrontierState, rememberObservations, type SessionStore } from "./engine.ts";
 
-/** A SessionStore held in memory: for the replay benchmark and tests. Observations come from the real compressors. */
-export function createMemoryStore(): SessionStore {
+/**
+ * A SessionStore held in memory: for the replay benchmark and tests. Observations come from the real
+ * compressors; `llm` may offer an LLM observation for a call, used where it is smaller than the fast one.
+ */
+export function createMemoryStore(llm?: (call: ToolCall) => Promise<string | undefined>): SessionStore {
   const states = new Map<string, FrontierState>();
   return {
     async load(sessionID) {
@@ -11,6 +16,10 @@ export function createMemoryStore(): SessionStore {
     async save(sessionID, state) {
       states.set(sessionID, state);
     },
-    observe: rememberObservations(async (_sessionID, call) => (await compress(call)).text),
+    observe: rememberObservations(async (_sessionID, call) => {
+      const fast = (await compress(call)).text;
+      const better = await llm?.(call);
+      return better !== undefined && countTokens(better) < countTokens(fast) ? better : fast;
+    }),
   };
 }

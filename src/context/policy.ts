@@ -99,3 +99,34 @@ export function planBatch(
   }
   return batch;
 }
+
+/**
+ * The prompt cache's prices as multiples of the input price (Anthropic's: a cache write 1.25x, a read
+ * 0.1x). Providers that do not charge for writes only make a batch cheaper than this assumes.
+ */
+export const CACHE_PRICE = { write: 1.25, read: 0.1 } as const;
+
+/** What a proposed batch would do to the request, in tokens of tool calls as sent. */
+export interface BatchEffect {
+  /** Tokens the batch takes out of every later request (sent now minus sent after it). */
+  readonly freed: number;
+  /** Tokens the cache already holds from the first call the batch changes to the end: they are written again. */
+  readonly rewritten: number;
+  /** Model requests in the session's history so far, this one included. */
+  readonly requests: number;
+}
+
+/**
+ * Whether a batch can pay back its cache rewrite. Without it, the `rewritten` tokens are read from the
+ * cache (0.1x); with it, what is left of them after the batch is written again (1.25x): an extra
+ * `1.25 (rewritten - freed) - 0.1 rewritten`. Each later request then reads `freed` fewer tokens, saving
+ * `0.1 freed`. How many later requests there will be is unknown when the batch is decided; with nothing
+ * else known of a session's length, the best guess of what is left of it is what has passed (the median
+ * of the remaining length equals the elapsed length under a scale-free prior, J. R. Gott's argument), so
+ * the estimate is `requests`. A batch that cannot pay back within that many requests waits: the next
+ * request weighs it again, with more to free and a longer session behind it.
+ */
+export function paysBack(effect: BatchEffect): boolean {
+  const extra = CACHE_PRICE.write * (effect.rewritten - effect.freed) - CACHE_PRICE.read * effect.rewritten;
+  return CACHE_PRICE.read * effect.freed * effect.requests >= extra;
+}

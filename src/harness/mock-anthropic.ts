@@ -36,8 +36,14 @@ export interface Reply {
   stopReason?: "end_turn" | "tool_use" | "max_tokens" | "stop_sequence";
   /** Overrides the reported usage (e.g. to provoke opencode's overflow compaction exactly once). */
   usage?: { inputTokens?: number; outputTokens?: number; cacheReadTokens?: number; cacheWriteTokens?: number };
-  /** Answer with an HTTP error instead of a message (e.g. 529 overloaded_error). */
-  error?: { status: number; type: string; message: string };
+  /** Answer with an HTTP error instead of a message (e.g. 529 overloaded_error), with extra headers (e.g. retry-after). */
+  error?: { status: number; type: string; message: string; headers?: Record<string, string> };
+  /** Answer 200 with this body as is (e.g. a malformed one) instead of a message. */
+  rawBody?: string;
+  /** Wait this long before answering (a slow model). */
+  delayMs?: number;
+  /** Answer only once this settles: a test holds a reply until it has seen what it orders against. */
+  hold?: Promise<unknown>;
   /**
    * Anthropic only: a server-side `compaction` block emitted first (as the API does for `compact_20260112`),
    * streamed as `content_block_start` + one `compaction_delta`. `encryptedContent` is the opaque field
@@ -109,6 +115,12 @@ export interface MockOptions {
   validate?: (body: RequestBody, req: RecordedRequest) => string | undefined;
   /** Model name echoed in responses when the request names none. */
   model?: string;
+  /**
+   * A context window the mock enforces, as the provider does: a generating request whose input tokens
+   * (`requestInputTokens`) exceed it is rejected with Anthropic's 400 `prompt is too long` (the OpenAI route
+   * answers in its own error shape, with the same message), and counted in `overflows`.
+   */
+  contextWindow?: number;
 }
 
 export interface MockServer {
@@ -119,6 +131,8 @@ export interface MockServer {
   port: number;
   /** Every request received, in arrival order (including rejected and unknown ones). */
   requests: RecordedRequest[];
+  /** Requests rejected for exceeding `contextWindow`. */
+  readonly overflows: RecordedRequest[];
   stop(): Promise<void>;
   [Symbol.asyncDispose](): Promise<void>;
 }
@@ -132,6 +146,7 @@ const OUTPUT_TOKENS = 8;
 /** Starts the mock on 127.0.0.1 with a random free port. */
 export function startMockAnthropic(options: MockOptions): MockServer {
   const requests: RecordedRequest[] = [];
+  const overflows: RecordedRequest[] = [];
   const ids = { tool: 0, message: 0 };
   let generated = 0;
 
@@ -149,8 +164,16 @@ export function startMockAnthropic(options: MockOptions): MockServer {
       const body = recorded.body ?? {};
       const problem = options.validate?.(body, recorded);
       if (problem !== undefined) return errorResponse(route, 400, "invalid_request_error", problem);
+      const tokens = options.contextWindow === undefined ? 0 : requestInputTokens(body);
+      if (options.contextWindow !== undefined && tokens > options.contextWindow) {
+        overflows.push(recorded);
+        return errorResponse(route, 400, "invalid_request_error", `prompt is too long: ${tokens} tokens > ${options.contextWindow} maximum`);
+      }
       const reply = await runScript(options.script, recorded, generated++);
-      if (reply.error) return errorResponse(route, reply.error.status, reply.error.type, reply.error.message);
+      if (reply.delayMs !== undefined) await Bun.sleep(reply.delayMs);
+      if (reply.hold !== undefined) await reply.hold.catch(() => {});
+      if (reply.error) return errorResponse(route, reply.error.status, reply.error.type, reply.error.message, reply.error.headers);
+      if (reply.rawBody !== undefined) return new Response(reply.rawBody, { headers: JSON_HEADERS });
       const message = buildMessage(reply, body, route, ids, options.model ?? DEFAULT_MODEL);
       return route === "anthropic" ? anthropicResponse(message, body.stream === true) : openaiResponse(message, body.stream === true);
     },
@@ -161,7 +184,7 @@ export function startMockAnthropic(options: MockOptions): MockServer {
   const stop = async (): Promise<void> => {
     await server.stop(true);
   };
-  return { url, baseURL: `${url}/v1`, port, requests, stop, [Symbol.asyncDispose]: stop };
+  return { url, baseURL: `${url}/v1`, port, requests, overflows, stop, [Symbol.asyncDispose]: stop };
 }
 
 /**
@@ -225,6 +248,18 @@ export function isMainAgentRequest(req: RecordedRequest): boolean {
   return req.protocol !== undefined && (req.body?.tools?.length ?? 0) > 0;
 }
 
+/**
+ * True for opencode's compaction summariser: a tool-less request whose last user text asks for the summary
+ * (opencode 1.18.33 ends the serialised conversation with its summary template). Title requests are
+ * tool-less too, but do not ask for a summary.
+ */
+export function isCompactionRequest(req: RecordedRequest): boolean {
+  return req.protocol !== undefined && !isMainAgentRequest(req) && COMPACTION_PROMPT.test(lastUserText(req.body));
+}
+
+/** Words of opencode's compaction prompt (checked against the requests it sends, see the endurance test). */
+const COMPACTION_PROMPT = /summar/i;
+
 /** A tool result as carried by a request, normalised across both protocols. */
 export interface ToolResult {
   toolUseId: string;
@@ -248,6 +283,12 @@ export function toolResultsOf(body: RequestBody | undefined): ToolResult[] {
     }
   }
   return results;
+}
+
+/** The system prompt of a request: Anthropic's `system`, or OpenAI's system message. */
+export function systemTextOf(body: RequestBody | undefined): string {
+  if (body?.system !== undefined) return textOf(body.system);
+  return textOf((body?.messages ?? []).find((m) => m.role === "system")?.content);
 }
 
 /** Text of the last user message that has text (tool-result-only user messages are skipped). */
@@ -327,9 +368,9 @@ function notFound(req: RecordedRequest): Response {
   return Response.json({ type: "error", error: { type: "not_found_error", message: `mock: no route for ${req.method} ${req.path}` } }, { status: 404 });
 }
 
-function errorResponse(route: Protocol, status: number, type: string, message: string): Response {
+function errorResponse(route: Protocol, status: number, type: string, message: string, headers: Record<string, string> = {}): Response {
   const payload = route === "anthropic" ? { type: "error", error: { type, message } } : { error: { message, type, code: null, param: null } };
-  return Response.json(payload, { status, headers: JSON_HEADERS });
+  return Response.json(payload, { status, headers: { ...JSON_HEADERS, ...headers } });
 }
 
 // ---------------------------------------------------------------------------------------------------

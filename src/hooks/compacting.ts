@@ -5,12 +5,18 @@ import { formatCompactionSummary } from "../context/compaction-summary.ts";
 import type { SessionStore } from "../context/engine.ts";
 import { asRecord, isRecord } from "../json/record.ts";
 import type { Logger } from "../log/logger.ts";
+import type { Folder } from "./fold.ts";
+
+/** What the summariser is told about the ledger it is handed. */
+const LEDGER_NOTE =
+  "The session ledger below was kept by the Endless plugin from every tool call of this session. Carry its goal, files written or edited, unresolved errors and todo list into the summary as they stand, with their call ids (any output comes back whole with recall by id):";
 
 /**
- * The summary Endless supplies when opencode compacts a session: built from the session's archived
- * observations. The one seam for what a compaction keeps (the session ledger can replace it).
+ * The summary Endless supplies when opencode compacts a session on a patched opencode: the session's
+ * archived observations (newest first within a budget), then the ledger digest, so files, errors and todos
+ * survive. The one seam for what a compaction keeps. Undefined when nothing is archived.
  */
-export function createCompactionSummary(deps: { db: Database; store: SessionStore }) {
+export function createCompactionSummary(deps: { db: Database; store: SessionStore; folder: Folder }) {
   return async function compactionSummary(sessionID: string): Promise<string | undefined> {
     const calls = sessionToolCalls(deps.db, sessionID);
     const observed = [];
@@ -20,23 +26,34 @@ export function createCompactionSummary(deps: { db: Database; store: SessionStor
       const observation = await deps.store.observe(sessionID, view);
       observed.push({ tool: call.tool, input: call.input, observation });
     }
-    return formatCompactionSummary(observed);
+    const summary = formatCompactionSummary(observed);
+    return summary === undefined ? undefined : `${summary}\n\n${deps.folder.digest(sessionID)}`;
   };
 }
 
 type CompactingOutput = { context: string[]; prompt?: string; result?: { summary: string } };
 
 /**
- * `experimental.session.compacting`: with the compaction-result patch its output has a `result` field;
- * setting it makes opencode store Endless's summary instead of calling the summariser. On stock opencode
- * (no `result` field) it does nothing.
+ * `experimental.session.compacting`. With the compaction-result patch its output has a `result` field;
+ * setting it makes opencode store Endless's summary instead of calling the summariser. Otherwise (stock
+ * opencode, `compaction.summary: "llm"`, or nothing archived) the summariser runs and is handed the ledger
+ * as added context, so what it writes keeps the session's files, errors and todos.
  */
-export function createCompactingHook(deps: { options: CompactionOptions; compactionSummary: (sessionID: string) => Promise<string | undefined>; log: Logger }) {
+export function createCompactingHook(deps: {
+  options: CompactionOptions;
+  compactionSummary: (sessionID: string) => Promise<string | undefined>;
+  folder: Folder;
+  log: Logger;
+}) {
   return async (input: { sessionID: string }, output: CompactingOutput): Promise<void> => {
-    if (!("result" in output) || deps.options.summary !== "endless") return;
-    const summary = await deps.compactionSummary(input.sessionID);
-    if (summary === undefined) return;
-    output.result = { summary };
-    deps.log("info", `session ${input.sessionID}: compaction summary supplied by Endless from its archive, no summariser call`);
+    if ("result" in output && deps.options.summary === "endless") {
+      const summary = await deps.compactionSummary(input.sessionID);
+      if (summary !== undefined) {
+        output.result = { summary };
+        deps.log("info", `session ${input.sessionID}: compaction summary supplied by Endless from its archive, no summariser call`);
+        return;
+      }
+    }
+    output.context.push(`${LEDGER_NOTE}\n\n${deps.folder.digest(input.sessionID)}`);
   };
 }

@@ -1,5 +1,6 @@
-import type { Hooks, PluginInput } from "@opencode-ai/plugin";
-import { defaultArchivePath, openArchive } from "../archive/open.ts";
+import type { Config, Hooks, PluginInput } from "@opencode-ai/plugin";
+import { createArchiveLink, HOOK_BUSY_TIMEOUT_MS } from "../archive/link.ts";
+import { defaultArchivePath, openArchive, openOrRecoverArchive } from "../archive/open.ts";
 import { createIdleWork } from "../archive/idle-work.ts";
 import { createArchiveStore } from "../archive/session-store.ts";
 import { loadOptions } from "../config/load.ts";
@@ -9,15 +10,19 @@ import { createToolAfterHook } from "./tool-after.ts";
 import { type Logger, opencodeLogger } from "../log/logger.ts";
 import { createNotice, createToast } from "../log/notice.ts";
 import { guard } from "./guard.ts";
-import { type ChatParamsHook, createChatParamsHook } from "./chat-params.ts";
+import { createRecovery } from "./recover.ts";
+import { type ChatParamsHook, callFactsOf, createChatParamsHook } from "./chat-params.ts";
 import { createRecallTool } from "../recall/tool.ts";
 import { createStatusCommand, lastReportedInput } from "./command.ts";
-import { createRequestRecorder } from "./request-log.ts";
+import { createRequestRecorder, foldToast } from "./request-log.ts";
 import { endlessStatus, formatStatus, type PluginState, type Window } from "./status.ts";
 import { activePatches, describePatches } from "../patch/detect.ts";
+import { createLedgerStore } from "../archive/ledger.ts";
 import { createCompactingHook, createCompactionSummary } from "./compacting.ts";
+import { createFolder } from "./fold.ts";
 import { createOverflowHook } from "./overflow.ts";
 import { createStepFinishHook } from "./step-finish.ts";
+import { createObserverHooks, type ObserverSetup } from "./observer.ts";
 
 /** The hooks a patched opencode adds (patches/); stock opencode never calls them. */
 interface PatchedHooks {
@@ -25,58 +30,97 @@ interface PatchedHooks {
   "experimental.session.overflow": (input: { sessionID: string }, output: { overflow: boolean }) => Promise<void>;
 }
 
+/** Agents whose calls say nothing of the session's own model window (they may run on another model). */
+const SIDE_AGENTS = new Set(["title", "summary", "compaction"]);
+
 /**
- * Builds the plugin's hooks from its options. Anything wrong at start (options, archive) yields only the
- * `/endless` command (which says why the plugin is off) and one notice at the first request: opencode then
- * runs exactly as it would without the plugin.
+ * Builds the plugin's hooks from its options. Nothing at start turns Endless off but `enabled: false`: a bad
+ * option falls back to its default, a damaged archive is moved aside for a fresh one, an archive that cannot
+ * be opened (or was written by a newer version) leaves the plugin working from memory. Each is said once,
+ * as a toast and a log line; with `enabled: false` only `/endless` remains, to say so. `observer` lets tests watch the compression worker (its events) and point it
+ * at its own providers.
  */
 export async function createEndlessHooks(
-  input: Pick<PluginInput, "client">,
+  input: Pick<PluginInput, "client"> & Partial<Pick<PluginInput, "directory">>,
   rawOptions: unknown,
   log: Logger = opencodeLogger(input.client),
+  observer: Partial<ObserverSetup> = {},
 ): Promise<Hooks & Partial<PatchedHooks>> {
   const notice = createNotice(input.client, log);
   const windows = new Map<string, Window>();
+  const loaded = loadOptions(rawOptions);
+  if (loaded.problems.length > 0) notice("options", "warn", `options: ${loaded.problems.join("; ")}`);
+  const options = loaded.options;
+  const compressionConfigured = Object.keys(options.compression.models).length > 0;
   const statusHooks = (state: PluginState) =>
     createStatusCommand({
       client: input.client,
       log,
       status: async (sessionID) =>
-        formatStatus(endlessStatus({ state, sessionID, window: windows.get(sessionID), usedTokens: await lastReportedInput(input.client, sessionID) })),
+        formatStatus(endlessStatus({ state, sessionID, window: windows.get(sessionID), usedTokens: await lastReportedInput(input.client, sessionID), compressionConfigured })),
     });
-  const off = (reason: string, level: "error" | "info"): Hooks => {
-    log(level, `running as pass-through: ${reason}`);
-    // The log has its line already; the toast (once, at the first request, when a TUI is listening) says it where the user looks.
-    const toastOnce = createNotice(input.client, () => {});
-    return {
-      ...statusHooks({ on: false, reason }),
-      "chat.params": async (params) => {
-        trackWindow(windows, params);
-        if (level === "error") toastOnce("off", "error", `Endless is off, running as pass-through: ${reason}`);
-      },
-    };
-  };
-
-  const loaded = loadOptions(rawOptions);
-  if (!loaded.ok) return off(`invalid options: ${loaded.problems.join("; ")}`, "error");
-  const options = loaded.options;
-  if (!options.enabled) return off("the enabled option is false", "info");
-  const archivePath = options.archivePath ?? defaultArchivePath();
-  let db;
-  try {
-    db = openArchive(archivePath);
-  } catch (error) {
-    return off(error instanceof Error ? error.message : String(error), "error");
+  if (!options.enabled) {
+    log("info", "off: the enabled option is false");
+    return { ...statusHooks({ on: false, reason: "the enabled option is false" }), "chat.params": async (params) => trackWindow(windows, params) };
   }
-  const store = createArchiveStore(db);
-  const idle = createIdleWork({ db, store, log });
-  const chatParams = createChatParamsHook(options.contextManagement, (message) => log("info", message), policyOf(options));
+  const path = options.archivePath ?? defaultArchivePath();
+  const start = openOrRecoverArchive(path, { busyTimeoutMs: HOOK_BUSY_TIMEOUT_MS });
+  if (start.kind === "opened" && start.movedAside !== undefined) {
+    notice(
+      "archive-moved",
+      "warn",
+      `the archive ${path} was damaged or not an archive: moved aside to ${start.movedAside}, and a fresh archive started at ${path}`,
+    );
+  }
+  const link = createArchiveLink({ path, start, notice, log });
+  // The ledger, the compression queue and the step usage write the archive file directly (they do not
+  // follow the link into memory yet); without a file at start they keep to memory for this run.
+  const db = start.kind === "opened" ? start.db : openArchive(":memory:");
+  const recovery = createRecovery(link);
+  const compression = createObserverHooks({ db, access: link, options: options.compression, log, notice, ...observer });
+  const store = compression.store;
+  const ledgers = createLedgerStore(db);
+  const idle = createIdleWork({ db: link, store, log, onIdle: compression.kick, maintenance: () => ledgers.persist() });
+  const toast = createToast(input.client, log);
+  const folder = createFolder({ db, ledgers, store, options: options.fold, log, root: input.directory, onFold: foldToast(toast) });
+  const learnConfig = guard(
+    "config",
+    log,
+    async (config: Parameters<NonNullable<Hooks["config"]>>[0]) => compression.learnConfig(config),
+    (error) => `compression: could not read opencode's provider config: ${String(error)}`,
+  );
+  type ChatParams = Parameters<ChatParamsHook>;
+  // Each its own guard: one failing must not keep the others from learning what the call tells.
+  const learnWindow = guard("chat.params (window)", log, async (params: ChatParams[0], output: ChatParams[1]) => {
+    trackWindow(windows, params);
+    if (!SIDE_AGENTS.has(params.agent)) folder.learnLimit(params.sessionID, callFactsOf(params, output).limit);
+  });
+  const learnSession = guard("chat.params (compression)", log, async (params: ChatParams[0]) => compression.learnSession(params));
+  const contextManagement = createChatParamsHook(options.contextManagement, (message) => log("info", message), policyOf(options));
   log("info", describePatches(activePatches()));
-  const compactionSummary = createCompactionSummary({ db, store });
+  const compactionSummary = createCompactionSummary({ db, store, folder });
+  const status = statusHooks({
+    on: true,
+    archivePath: path,
+    db,
+    reason: [
+      start.kind === "opened" ? "archive open" : `archive not open, working from memory: ${start.reason}`,
+      loaded.problems.length === 0 ? "options valid" : `${loaded.problems.length} options fell back to their defaults (${loaded.problems.join("; ")})`,
+    ].join("; "),
+  });
+  const registerCommand = guard("config (command)", log, async (config: Config) => status.config!(config));
   return {
-    ...statusHooks({ on: true, archivePath, db }),
-    dispose: () => idle.flush(),
-    "tool.execute.after": guard("tool.execute.after", log, createToolAfterHook({ db, idle })),
+    "command.execute.before": status["command.execute.before"],
+    dispose: async () => {
+      await idle.flush();
+      ledgers.persist();
+      await compression.stop();
+    },
+    config: async (config) => {
+      await registerCommand(config, undefined);
+      await learnConfig(config, undefined);
+    },
+    "tool.execute.after": guard("tool.execute.after", log, createToolAfterHook({ db: link, idle, observer: compression.worker, ledgers, recovery })),
     "experimental.chat.messages.transform": guard(
       "experimental.chat.messages.transform",
       log,
@@ -84,28 +128,30 @@ export async function createEndlessHooks(
         store,
         config: policyOf(options),
         log,
-        onRequest: createRequestRecorder({ db, toast: createToast(input.client, log), notice }),
+        folder,
+        notice,
+        recovery,
+        redact: options.redact,
+        onRequest: createRequestRecorder({ db: link, toast, notice }),
       }),
     ),
     "chat.params": async (params, output) => {
-      trackWindow(windows, params);
-      await chatParams(params, output);
+      await learnWindow(params, output);
+      await learnSession(params, undefined);
+      await contextManagement(params, output);
     },
-    tool: { [RECALL_TOOL]: createRecallTool({ db, log }) },
+    tool: { [RECALL_TOOL]: createRecallTool({ db: link, log }) },
     "experimental.chat.step.finish": guard("experimental.chat.step.finish", log, createStepFinishHook({ db })),
     "experimental.session.overflow": guard("experimental.session.overflow", log, createOverflowHook({ options: options.compaction, log })),
     "experimental.session.compacting": guard(
       "experimental.session.compacting",
       log,
-      createCompactingHook({ options: options.compaction, compactionSummary, log }),
+      createCompactingHook({ options: options.compaction, compactionSummary, folder, log }),
     ),
   };
 }
 
-/** Agents whose calls are not the session's own requests (their model may be a small one). */
-const SIDE_AGENTS = new Set(["title", "summary", "compaction"]);
-
-/** Remembers the model and window of the session's last main request, for `/endless`. Never throws. */
+/** Remembers the model and window of the session's last main request, for `/endless`. */
 function trackWindow(windows: Map<string, Window>, params: Parameters<ChatParamsHook>[0]): void {
   const model = params?.model;
   if (model === undefined || SIDE_AGENTS.has(params.agent)) return;

@@ -1,7 +1,8 @@
 import type { Database } from "bun:sqlite";
 import { existsSync, statSync } from "node:fs";
 import { requestTotals } from "../archive/requests.ts";
-import { archiveTotals, type CompressionSpend, compressionSpend, sessionStats } from "../archive/stats.ts";
+import { loadFold } from "../archive/ledger.ts";
+import { archiveTotals, type CompressionBill, sessionStats } from "../archive/stats.ts";
 import { activePatches } from "../patch/detect.ts";
 
 /** The model a session's last request went to, and its context window (from chat.params). */
@@ -12,7 +13,7 @@ export interface Window {
 
 /** What the plugin is, as loaded: on with an open archive, or off and why. */
 export type PluginState =
-  | { readonly on: true; readonly archivePath: string; readonly db: Database }
+  | { readonly on: true; readonly reason: string; readonly archivePath: string; readonly db: Database }
   | { readonly on: false; readonly reason: string; readonly archivePath?: string };
 
 export interface EndlessStatus {
@@ -29,7 +30,8 @@ export interface EndlessStatus {
     readonly batches: number;
   };
   readonly total?: { readonly sessions: number; readonly outputsArchived: number; readonly savedTokens: number; readonly batches: number };
-  readonly spend?: CompressionSpend;
+  /** The session's LLM observations; absent when no compression model is configured. */
+  readonly compression?: CompressionBill;
   readonly fold?: string;
   readonly window?: Window & { readonly used?: number };
   readonly patches: readonly string[];
@@ -38,12 +40,12 @@ export interface EndlessStatus {
 /** Size of a file, 0 when it does not exist. */
 const sizeOf = (path: string): number => (existsSync(path) ? statSync(path).size : 0);
 
-/**
- * Where the session's fold stands. Folding old turns into a ledger is not in this version; the fold
- * work (issue 8) fills this from its fold state in the archive.
- */
-export function foldPosition(_db: Database, _sessionID: string): string | undefined {
-  return undefined;
+/** Where the session's fold stands, from its fold state in the archive. */
+export function foldPosition(db: Database, sessionID: string): string {
+  const { state, usable } = loadFold(db, sessionID);
+  const window = usable === undefined ? "" : ` (usable window ${n(usable)} tokens)`;
+  if (state === undefined || state.folds === 0) return `none yet: every turn is sent${window}`;
+  return `${n(state.folds)} ${state.folds === 1 ? "fold" : "folds"}: the oldest turns are sent as the ledger digest (${n(state.digestTokens)} tokens)${window}`;
 }
 
 /** Everything `/endless` reports for a session, read from the archive and the plugin's state. */
@@ -53,6 +55,8 @@ export function endlessStatus(input: {
   window?: Window;
   /** Input tokens opencode reported for the session's last request (input, cache read and write). */
   usedTokens?: number;
+  /** Whether the options name a compression model for any provider. */
+  compressionConfigured: boolean;
 }): EndlessStatus {
   const patches = activePatches();
   const window = input.window === undefined ? undefined : { ...input.window, used: input.usedTokens };
@@ -64,7 +68,7 @@ export function endlessStatus(input: {
   const total = archiveTotals(db);
   return {
     on: true,
-    reason: "archive open, options valid",
+    reason: state.reason,
     archive: { path: state.archivePath, bytes: sizeOf(state.archivePath), walBytes: sizeOf(`${state.archivePath}-wal`) },
     session: {
       id: input.sessionID,
@@ -76,7 +80,7 @@ export function endlessStatus(input: {
       batches: stats?.batches ?? 0,
     },
     total: { sessions: total.sessions, outputsArchived: total.toolCalls, savedTokens: requestTotals(db).savedTokens, batches: total.batches },
-    spend: compressionSpend(db, input.sessionID),
+    ...(input.compressionConfigured && stats ? { compression: stats.compression } : {}),
     fold: foldPosition(db, input.sessionID),
     window,
     patches,
@@ -106,7 +110,7 @@ export function formatStatus(status: EndlessStatus): string {
   if (status.archive) {
     row("archive", `${status.archive.path}, ${formatBytes(status.archive.bytes)} (WAL ${formatBytes(status.archive.walBytes)})`);
   }
-  const { session, total, spend } = status;
+  const { session, total, compression } = status;
   if (session && total) {
     row("outputs", `${n(session.outputsArchived)} archived in this session, ${n(total.outputsArchived)} in all (${n(total.sessions)} ${total.sessions === 1 ? "session" : "sessions"})`);
     row(
@@ -115,14 +119,12 @@ export function formatStatus(status: EndlessStatus): string {
     );
     row("cache", `${n(session.batches)} rewrites caused by Endless in this session (one per batch), ${n(total.batches)} in all`);
     row("frontier", session.batches === 0 ? "no batch yet: every output sent raw" : `batch ${n(session.batches)}: ${n(session.compressed)} of ${n(session.outputsArchived)} outputs sent as observations`);
-    row("folds", status.fold ?? "none (folding is not in this version)");
-  }
-  if (spend) {
+    if (status.fold !== undefined) row("folds", status.fold);
     row(
       "compression",
-      spend.configured
-        ? `${n(spend.calls)} model calls, ${n(spend.inputTokens)} in + ${n(spend.outputTokens)} out tokens, $${spend.costUSD.toFixed(4)}`
-        : "none configured (fast compressors only: 0 tokens, $0)",
+      compression
+        ? `${n(compression.spent.calls)} model calls, ${n(compression.spent.inputTokens)} in + ${n(compression.spent.outputTokens)} out tokens, $${compression.spent.costUsd.toFixed(4)}; ${n(compression.jobs.pending + compression.jobs.running)} jobs waiting, ${n(compression.jobs.failed)} failed`
+        : "no compression model configured (fast compressors only: 0 tokens, $0)",
     );
   }
   row("window", windowLine(status.window));

@@ -1,9 +1,13 @@
-import type { Database } from "bun:sqlite";
 import { resolveFullOutput } from "../archive/full-output.ts";
 import type { IdleWork } from "../archive/idle-work.ts";
+import type { CompressionWorker } from "../observer/worker.ts";
+import type { LedgerStore } from "../archive/ledger.ts";
+import { type ArchiveAccess, writeOn } from "../archive/link.ts";
 import { archiveToolCall } from "../archive/tool-calls.ts";
 import { RECALL_TOOL } from "../config/schema.ts";
 import { asRecord } from "../json/record.ts";
+import { exitOf } from "../ledger/extract.ts";
+import type { Recovery } from "./recover.ts";
 import { estimateTokens } from "../tokens/count.ts";
 
 export interface ToolAfterInput {
@@ -24,8 +28,13 @@ export interface ToolAfterOutput {
  * count, the observation and search indexing are queued for idle time.
  */
 export function createToolAfterHook(deps: {
-  db: Database;
+  db: ArchiveAccess;
   idle: IdleWork;
+  /** Queues an LLM observation (one row insert); the model is called later, in idle time. */
+  observer?: Pick<CompressionWorker, "enqueue">;
+  /** The session ledgers: the call is recorded in memory here, written in idle work. */
+  ledgers?: LedgerStore;
+  recovery?: Recovery;
   /** Where opencode saves cut-short outputs; its default location unless a test says otherwise. */
   toolOutputDir?: string;
 }) {
@@ -42,7 +51,10 @@ export function createToolAfterHook(deps: {
       tokens: estimateTokens(full.output),
       ...full,
     };
-    archiveToolCall(deps.db, call, "replace");
+    writeOn(deps.db, (db) => archiveToolCall(db, call, "replace"));
+    deps.recovery?.archived(input.sessionID, input.callID);
+    deps.ledgers?.recordCall(input.sessionID, { ...call, exit: exitOf(call.metadata) });
     deps.idle.add(input.sessionID, call);
+    deps.observer?.enqueue(input.sessionID, input.callID, call.tokens);
   };
 }

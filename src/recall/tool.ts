@@ -1,14 +1,18 @@
-import type { Database } from "bun:sqlite";
+import { type ArchiveAccess, readOn } from "../archive/link.ts";
 import { tool } from "@opencode-ai/plugin";
 import type { Logger } from "../log/logger.ts";
 import { DEFAULT_PAGE_LINES, LINE_PIECE_CHARS, MAX_PAGE_LINES } from "./page.ts";
-import { RECALL_PARTS, recall } from "./recall.ts";
+import { RECALL_PARTS, RecallErrors, recall } from "./recall.ts";
 
 const DESCRIPTION = `Bring back an archived tool output or tool input. Older tool outputs in this conversation are shown as compact observations; each ends with a handle like recall({"id":"<call id>"}). Call recall with that id to get the original output, exactly as the tool produced it (long outputs come in pages: pass the offset the answer suggests). Bulky inputs of older calls (a written file's content, an edit's old and new strings, a patch) are shown as a short note ending with recall({"id":"<call id>","part":"input"}): that returns the elided text exactly as it was sent to the tool, paged the same way. Or search all archived outputs of this session with recall({"query":"words or identifiers"}).`;
 
 const z = tool.schema;
 
-export function createRecallTool(deps: { db: Database; log: Logger }) {
+/** An answer that found nothing: the memory archive (outputs the file refused) is asked next. */
+const isMiss = (answer: string, args: { id?: string; query?: string }) =>
+  answer === RecallErrors.unknownId(args.id?.trim() ?? "") || answer === RecallErrors.noHits(args.query?.trim() ?? "");
+
+export function createRecallTool(deps: { db: ArchiveAccess; log: Logger }) {
   return tool({
     description: DESCRIPTION,
     args: {
@@ -31,7 +35,13 @@ export function createRecallTool(deps: { db: Database; log: Logger }) {
     },
     async execute(args, context) {
       try {
-        return recall(deps.db, context.sessionID, args);
+        let answer = "";
+        return (
+          readOn(deps.db, (db) => {
+            answer = recall(db, context.sessionID, args);
+            return isMiss(answer, args) ? undefined : answer;
+          }) ?? answer
+        );
       } catch (error) {
         deps.log("error", `recall failed: ${String(error)}`);
         return `recall: the archive could not be read (${String(error)}). The original outputs are still in opencode's own history.`;

@@ -8,11 +8,13 @@
  * @module
  */
 
-/** Sonnet-class list price, USD per million input tokens, and the cache multipliers. */
+import { CACHE_PRICE } from "../context/policy.ts";
+
+/** Sonnet-class list price, USD per million input tokens, and the cache multipliers (those the policy weighs batches by). */
 export const PRICE = {
   inputPerMTok: 3,
-  cacheWrite: 1.25,
-  cacheRead: 0.1,
+  cacheWrite: CACHE_PRICE.write,
+  cacheRead: CACHE_PRICE.read,
 } as const;
 
 /** One request as sent: a key per segment (equal keys mean equal text) and its token count. */

@@ -18,12 +18,16 @@ export interface ReplayCall extends ToolCallRecord {
   /** The user turn it belongs to. */
   readonly turn: number;
   readonly tokens: number;
+  /** Tokens of the segments between the previous output and this one (text, inputs): `CallView.gapTokens`. */
+  readonly gapTokens: number;
 }
 
 export interface Segment {
   /** Identifies the text: two requests share a prefix up to the first segment whose key differs. */
   readonly key: string;
   readonly kind: SegmentKind;
+  /** The message it belongs to (one user turn's text, or one step with its calls): what folding removes whole. */
+  readonly message: string;
   readonly tokens: number;
   /** For input and output segments: whose call it is. */
   readonly call?: ReplayCall;
@@ -35,6 +39,8 @@ export interface ReplayRequest {
   /** The step this request asked for, counting over the whole session. */
   readonly step: number;
   readonly turn: number;
+  /** Requests in its history so far, itself included (a compaction summary starts a new history). */
+  readonly requests: number;
   /** Its segments: the first `length` of a history shared with the requests after it. */
   readonly segments: readonly Segment[];
   readonly length: number;
@@ -74,25 +80,28 @@ export class TokenCache {
 export function planRequests(session: Session, tokens: TokenCache = new TokenCache()): ReplayPlan {
   const calls: ReplayCall[] = [];
   const requests: ReplayRequest[] = [];
-  const start = (): { segments: Segment[]; sum: number; calls: ReplayCall[] } => {
+  const start = (): { segments: Segment[]; sum: number; calls: ReplayCall[]; requests: number; gap: number } => {
     const segments: Segment[] = [];
     if (session.system !== "") {
-      segments.push({ key: "system", kind: "system", tokens: tokens.count(session.system), text: session.system });
+      segments.push({ key: "system", kind: "system", message: "system", tokens: tokens.count(session.system), text: session.system });
     }
-    return { segments, sum: segments.reduce((n, s) => n + s.tokens, 0), calls: [] };
+    return { segments, sum: segments.reduce((n, s) => n + s.tokens, 0), calls: [], requests: 0, gap: 0 };
   };
   let history = start();
   const push = (segment: Segment) => {
     history.segments.push(segment);
     history.sum += segment.tokens;
+    history.gap = segment.kind === "output" ? 0 : history.gap + segment.tokens;
   };
   let step = 0;
   session.turns.forEach((turn, t) => {
-    if (turn.user !== "") push({ key: `u${t}`, kind: "user", tokens: tokens.count(turn.user), text: turn.user });
+    if (turn.user !== "") push({ key: `u${t}`, kind: "user", message: `u${t}`, tokens: tokens.count(turn.user), text: turn.user });
     for (const s of turn.steps) {
+      history.requests++;
       requests.push({
         step,
         turn: t,
+        requests: history.requests,
         segments: history.segments,
         length: history.segments.length,
         rawTokens: history.sum,
@@ -100,22 +109,24 @@ export function planRequests(session: Session, tokens: TokenCache = new TokenCac
       });
       if (s.summary) {
         history = start();
-        push({ key: `summary${step}`, kind: "user", tokens: tokens.count(s.text), text: s.text });
+        push({ key: `summary${step}`, kind: "user", message: `summary${step}`, tokens: tokens.count(s.text), text: s.text });
         step++;
         continue;
       }
-      if (s.text !== "") push({ key: `a${step}`, kind: "text", tokens: tokens.count(s.text) });
+      if (s.text !== "") push({ key: `a${step}`, kind: "text", message: `s${step}`, tokens: tokens.count(s.text) });
       const stepCalls = s.calls.map((record, i): ReplayCall => ({
         ...record,
         index: calls.length + i,
         turn: t,
         tokens: tokens.count(record.output),
+        gapTokens: 0,
       }));
-      for (const call of stepCalls) push({ key: `i:${call.callID}`, kind: "input", tokens: tokens.count(inputText(call)), call });
-      for (const call of stepCalls) {
+      for (const call of stepCalls) push({ key: `i:${call.callID}`, kind: "input", message: `s${step}`, tokens: tokens.count(inputText(call)), call });
+      for (const unplaced of stepCalls) {
+        const call = { ...unplaced, gapTokens: history.gap };
         calls.push(call);
         history.calls.push(call);
-        push({ key: `o:${call.callID}`, kind: "output", tokens: call.tokens, call });
+        push({ key: `o:${call.callID}`, kind: "output", message: `s${step}`, tokens: call.tokens, call });
       }
       step++;
     }

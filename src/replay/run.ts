@@ -1,4 +1,4 @@
-import type { PolicyConfig } from "../config/schema.ts";
+import { EndlessOptions, type FoldOptions, type PolicyConfig } from "../config/schema.ts";
 import { loadSessions } from "./importers/load.ts";
 import { type Session, type Skipped, type SessionSource, toolCallCount } from "./importers/model.ts";
 import { findReferences } from "./facts.ts";
@@ -7,6 +7,7 @@ import { POLICIES, type PolicyName } from "./policies/index.ts";
 import { RecallProbe } from "./recallable.ts";
 import { replayPolicy } from "./replay.ts";
 import { planRequests, TokenCache } from "./requests.ts";
+import type { LlmCache } from "./llm-cache.ts";
 
 /** Policies that give the model a recall tool over the archive of originals. */
 const WITH_RECALL: ReadonlySet<PolicyName> = new Set(["endless"]);
@@ -32,6 +33,8 @@ export interface BenchReport {
   readonly policies: ByPolicy<PolicyTotals>;
   readonly perSession: readonly SessionResult[];
   readonly elapsedMs: number;
+  /** The window the requests were measured against, when one was given. */
+  readonly window?: number;
 }
 
 export interface BenchOptions {
@@ -41,7 +44,15 @@ export interface BenchOptions {
   readonly progress?: (line: string) => void;
   /** The token counter (default: the project's tokenizer, each distinct text counted once). */
   readonly tokens?: TokenCache;
+  /** LLM observations for the endless policy, from a cache file; absent: the fast compressors only. */
+  readonly llm?: LlmCache;
+  /** A model window (tokens): requests over it are counted per policy, and Endless folds as the plugin does. */
+  readonly window?: number;
+  /** Endless's fold options (default: the plugin's). */
+  readonly fold?: FoldOptions;
 }
+
+const DEFAULT_FOLD: FoldOptions = EndlessOptions.parse({}).fold;
 
 /** Replays one session under every policy. */
 export async function benchSession(
@@ -57,9 +68,10 @@ export async function benchSession(
   const policies: ByPolicy<PolicyTotals> = {};
   const context: ByPolicy<readonly number[]> = {};
   for (const name of options.policies) {
-    const policy = POLICIES[name].create({ config: options.config });
-    const run = await replayPolicy({ plan, references, policy, tokens });
-    policies[name] = policyTotals({ ...run, recalled: WITH_RECALL.has(name) ? recalled : null });
+    const policy = POLICIES[name].create({ config: options.config, llm: options.llm });
+    const fold = name === "endless" && options.window !== undefined ? { usable: options.window, options: options.fold ?? DEFAULT_FOLD } : undefined;
+    const run = await replayPolicy({ plan, references, policy, tokens, ...(fold ? { fold } : {}) });
+    policies[name] = policyTotals({ ...run, recalled: WITH_RECALL.has(name) ? recalled : null, ...(options.window !== undefined ? { window: options.window } : {}) });
     context[name] = run.requests.map((r) => r.tokens);
   }
   return {
@@ -105,6 +117,7 @@ export async function benchSessions(
     policies: totalsByPolicy(options.policies, perSession),
     perSession,
     elapsedMs: performance.now() - started,
+    ...(options.window !== undefined ? { window: options.window } : {}),
   };
 }
 

@@ -80,6 +80,13 @@ describe("cli.bench runs", () => {
     }
     expect(report.policies.none.recallable).toBeNull();
     expect(report.perSession).toHaveLength(4);
+    // Families: every call counted once under every policy; worst sessions: one per session, worst first.
+    for (const totals of Object.values(report.policies) as { families: Record<string, { calls: number }> }[]) {
+      expect(Object.values(totals.families).reduce((n, f) => n + f.calls, 0)).toBe(7);
+    }
+    const ratios = report.worstSessions.map((s: { costRatio: number }) => s.costRatio);
+    expect(ratios).toHaveLength(4);
+    expect(ratios).toEqual([...ratios].sort((a: number, b: number) => b - a));
   });
 
   test("prints the table, progress on stderr, and writes the chart of the chosen session", async () => {
@@ -95,6 +102,17 @@ describe("cli.bench runs", () => {
     expect(svg).toStartWith("<svg");
     expect(svg).toContain("small-fix");
     expect(svg.match(/<polyline/g)).toHaveLength(2);
+  });
+
+  test("the table shows endless per tool family, its worst sessions against none, and the targets", async () => {
+    await using dir = tmpdir(SESSIONS);
+    const r = await run("bench", "--quiet", "--policies", "none,endless", dir.path);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/^family +calls +raw out +compressed/m);
+    expect(r.out).toMatch(/^all +7 /m);
+    expect(r.out).toContain("sessions where endless does worst against none:");
+    expect(r.out).toMatch(/\d+ of 4 sessions cost more than none/);
+    expect(r.out).toMatch(/worst session +\d\.\d\dx none \(target <= 1\.10\)/);
   });
 
   test("a chart session that matches nothing is an error naming it", async () => {

@@ -2,6 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { compress } from "../../src/compress/index.ts";
+import { regenerate, templateGroups } from "../../src/compress/template.ts";
 import type { ToolCall } from "../../src/compress/types.ts";
 import { lastLine } from "./helpers.ts";
 
@@ -48,4 +49,40 @@ describe("real OpenCode tool outputs", () => {
       }
     });
   }
+});
+
+describe("template grouping on real bash outputs", () => {
+  const bash = files.flatMap((file) => toolCalls(file)).filter((call) => call.tool === "bash");
+  if (bash.length === 0) {
+    console.warn(`corpus tests skipped: no bash outputs in OpenCode exports at ${CORPUS}`);
+    test.skip("template grouping on real bash outputs (corpus missing)", () => {});
+    return;
+  }
+
+  test("every group regenerates the lines it covers, and observations are byte-identical twice", async () => {
+    let groups = 0;
+    for (const call of bash) {
+      const lines = call.output.split("\n");
+      for (const group of templateGroups(lines)) {
+        groups++;
+        expect(regenerate(group)).toEqual(group.lines.map((i) => lines[i]!));
+      }
+      expect((await compress({ ...call })).text).toBe((await compress(call)).text);
+    }
+    expect(groups).toBeGreaterThan(0);
+  });
+
+  test("an error line of the cut middle is shown unless more than the listed ones are announced as left out", async () => {
+    let checked = 0;
+    for (const call of bash) {
+      const { text } = await compress(call);
+      if (/… \+\d+ more/.test(text)) continue; // the list says how many error lines it left out
+      for (const line of call.output.split("\n")) {
+        if (!/\berror\b/i.test(line) || line.length > 150 || line.includes("\r") || line.includes("\x1b")) continue;
+        expect({ call: call.callID, line, shown: text.includes(line.trim()) }).toEqual({ call: call.callID, line, shown: true });
+        checked++;
+      }
+    }
+    expect(checked).toBeGreaterThan(0);
+  });
 });

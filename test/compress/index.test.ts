@@ -28,7 +28,7 @@ function sampleCalls(): ToolCall[] {
   ];
 }
 
-const HANDLE = /^\[endless: (\d+) of (\d+) lines left out; full output: recall\(\{"id":"([^"]+)"\}\)\]$/;
+const HANDLE = /^\[endless: (\d+) of (\d+) lines left out; recall\(\{"id":"([^"]+)"\}\)\]$/;
 
 describe("compress", () => {
   test("is deterministic: the same call gives byte-identical text every time", async () => {

@@ -122,7 +122,7 @@ describe("MCP tools that wrap plain text in JSON", () => {
     const output = JSON.stringify({ text: numbered });
     const { text, method } = await compress(toolCall("mcp__sourcegraph__read_file", output, { repo: "github.com/x/y", path: "metadata/metadata.go" }));
     expect(method).toBe("read");
-    expect(text.split("\n")[0]).toBe("[read] Go, lines 1-120: outline; the text is left out");
+    expect(text.split("\n")[0]).toBe("[read] Go, lines 1-120: the text is left out; outline (tree-sitter; numbers are file lines):");
     expect(text).toContain("  41: function NewIncomingContext(ctx context.Context, md MD)");
     expect(text).toContain("URL: https://example.com/repo/-/blob/metadata/metadata.go");
   });

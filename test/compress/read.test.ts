@@ -33,7 +33,7 @@ describe("read outlines from tree-sitter", () => {
   test("the header names the language, the range shown and the file's total", async () => {
     const { text } = await compress(readCall(join(dir, "cmd/server.go")));
     const total = SOURCES.find((c) => c.file === "cmd/server.go")!.source.split("\n").length;
-    expect(text.split("\n")[0]).toBe(`[read] Go, lines 1-${total} of ${total}: outline; the text is left out`);
+    expect(text.split("\n")[0]).toBe(`[read] Go, lines 1-${total} of ${total}: the text is left out; outline (tree-sitter; numbers are file lines):`);
   });
 
   test("the path is named only when the call's input does not already give it", async () => {
@@ -152,7 +152,7 @@ describe("read outlines without a grammar", () => {
     const proto = ['syntax = "proto3";', "", ...Array.from({ length: 50 }, (_, i) => `message M${i} { string id = 1; }`)].join("\n");
     writeFiles(dir, { "schema/core.proto": proto });
     const { text } = await compress(readCall(join(dir, "schema/core.proto")));
-    expect(text).toContain("no outline (none); first 8 lines:");
+    expect(text).toContain("no outline (none); the first 8 lines, the rest left out:");
     expect(text).toContain("\n1: syntax = \"proto3\";\n");
     expect(text).toContain("\n8: message M5 { string id = 1; }\n");
     expect(text).not.toContain("message M6 ");

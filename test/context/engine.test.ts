@@ -12,7 +12,7 @@ async function replay(calls: CallView[], cfg: PolicyConfig) {
   const requests: { sent: string[]; batched: boolean }[] = [];
   for (let n = 1; n <= calls.length; n++) {
     const visible = calls.slice(0, n);
-    const shaped = await shapeContext({ sessionID: "s", calls: visible, unseen: new Set([calls[n - 1]!.callID]), config: cfg, store });
+    const shaped = await shapeContext({ sessionID: "s", calls: visible, unseen: new Set([calls[n - 1]!.callID]), config: cfg, store, requests: n });
     requests.push({ sent: visible.map((c) => shaped.renders.get(c.callID) ?? c.output), batched: shaped.batched });
   }
   return requests;
@@ -61,18 +61,35 @@ describe("shapeContext", () => {
     const calls = [call("a", "npm test", big("first")), call("b", "ls", big("ls")), call("c", "npm test", big("second")),
       call("d", "x", big("x")), call("e", "y", big("y")), call("f", "z", big("z"))];
     const store = createMemoryStore();
-    const shaped = await shapeContext({ sessionID: "s", calls, unseen: new Set(), config: config({ highWaterTokens: 1000, keepLast: 2 }), store });
+    const shaped = await shapeContext({ sessionID: "s", calls, unseen: new Set(), config: config({ highWaterTokens: 1000, keepLast: 2 }), store, requests: calls.length });
     expect(shaped.batched).toBe(true);
     expect(shaped.renders.get("a")).toContain("superseded by the newer bash call c");
     expect(shaped.renders.get("b")).not.toContain("superseded");
     expect(shaped.renders.has("e")).toBe(false);
   });
 
+  test("a due batch that cannot pay back its cache rewrite in a short history waits; the same batch in a long one is made", async () => {
+    const big = (tag: string) => Array.from({ length: 300 }, (_, i) => `${tag} ${i} some output text here`).join("\n");
+    const call = (id: string, gapTokens: number): CallView => ({
+      callID: id, tool: "bash", input: { command: id }, output: big(id), tokens: 2000, gapTokens,
+    });
+    // Each output has 6,000 tokens of text and inputs before it: compressing a, b and c rewrites far more than it frees.
+    const calls = ["a", "b", "c", "d"].map((id) => call(id, 6000));
+    const cfg = config({ highWaterTokens: 1000, keepLast: 1 });
+    const short = await shapeContext({ sessionID: "s", calls, unseen: new Set(["d"]), config: cfg, store: createMemoryStore(), requests: 4 });
+    expect(short.batched).toBe(false);
+    expect(short.batchFailed).toBeUndefined();
+    expect(short.renders.size).toBe(0);
+    const long = await shapeContext({ sessionID: "s", calls, unseen: new Set(["d"]), config: cfg, store: createMemoryStore(), requests: 400 });
+    expect(long.batched).toBe(true);
+    expect([...long.renders.keys()]).toEqual(["a", "b", "c"]);
+  });
+
   test("frontier state survives a new store instance only through the store (nothing global)", async () => {
     const calls = randomCalls(11, 30);
     const cfg = config({ highWaterTokens: 2000 });
-    const a = await shapeContext({ sessionID: "s", calls, unseen: new Set(), config: cfg, store: createMemoryStore() });
-    const b = await shapeContext({ sessionID: "s", calls, unseen: new Set(), config: cfg, store: createMemoryStore() });
+    const a = await shapeContext({ sessionID: "s", calls, unseen: new Set(), config: cfg, store: createMemoryStore(), requests: calls.length });
+    const b = await shapeContext({ sessionID: "s", calls, unseen: new Set(), config: cfg, store: createMemoryStore(), requests: calls.length });
     expect([...a.renders]).toEqual([...b.renders]);
     expect(a.batch).toBe(1);
   });
@@ -82,7 +99,7 @@ describe("shapeContext on short outputs", () => {
   test("sends an output unchanged when its observation would not be smaller", async () => {
     const short = (id: string): CallView => ({ callID: id, tool: "bash", input: { command: id }, output: `${id}\n`.repeat(30), tokens: 400 });
     const calls = ["a", "b", "c", "d", "e"].map(short);
-    const shaped = await shapeContext({ sessionID: "s", calls, unseen: new Set(), config: config({ highWaterTokens: 500, keepLast: 1 }), store: createMemoryStore() });
+    const shaped = await shapeContext({ sessionID: "s", calls, unseen: new Set(), config: config({ highWaterTokens: 500, keepLast: 1 }), store: createMemoryStore(), requests: calls.length });
     expect(shaped.batched).toBe(true);
     expect(shaped.renders.get("a")).toBe(calls[0]!.output);
   });
@@ -98,13 +115,13 @@ describe("shapeContext and outputs the model has not read", () => {
     const store = createMemoryStore();
     const cfg = config({ keepLast: 0, highWaterTokens: 1000 });
     const first = [big("a"), big("b")];
-    const one = await shapeContext({ sessionID: "s", calls: first, unseen: new Set(["a", "b"]), config: cfg, store });
+    const one = await shapeContext({ sessionID: "s", calls: first, unseen: new Set(["a", "b"]), config: cfg, store, requests: first.length });
     expect(one.renders.size).toBe(0);
     const next = [...first, big("c"), big("d"), big("e")];
-    const two = await shapeContext({ sessionID: "s", calls: next, unseen: new Set(["c", "d", "e"]), config: cfg, store });
+    const two = await shapeContext({ sessionID: "s", calls: next, unseen: new Set(["c", "d", "e"]), config: cfg, store, requests: next.length });
     expect(two.batched).toBe(true);
     expect([...two.renders.keys()]).toEqual(["a", "b"]);
-    const three = await shapeContext({ sessionID: "s", calls: [...next, big("f")], unseen: new Set(["f"]), config: cfg, store });
+    const three = await shapeContext({ sessionID: "s", calls: [...next, big("f")], unseen: new Set(["f"]), config: cfg, store, requests: next.length + 1 });
     expect(three.batched).toBe(true);
     for (const id of ["c", "d", "e"]) expect(three.renders.get(id)).toContain(`recall({"id":"${id}"})`);
     expect(three.renders.has("f")).toBe(false);
@@ -128,7 +145,7 @@ describe("shapeContext and tool inputs", () => {
     const requests: { sent: [string, string][]; batched: boolean }[] = [];
     for (let n = 1; n <= calls.length; n++) {
       const visible = calls.slice(0, n);
-      const shaped = await shapeContext({ sessionID: "s", calls: visible, unseen: new Set([calls[n - 1]!.callID]), config: cfg, store });
+      const shaped = await shapeContext({ sessionID: "s", calls: visible, unseen: new Set([calls[n - 1]!.callID]), config: cfg, store, requests: n });
       const sent = visible.map((c): [string, string] => [shaped.inputs.get(c.callID) ?? JSON.stringify(c.input), shaped.renders.get(c.callID) ?? c.output]);
       requests.push({ sent, batched: shaped.batched });
     }
@@ -161,7 +178,8 @@ describe("shapeContext and tool inputs", () => {
     const memory = createMemoryStore();
     const store = { ...memory, observe: async (sessionID: string, call: CallView) => (observed.push(call.callID), memory.observe(sessionID, call)) };
     const calls = [write("w1"), write("w2"), bash("b1"), bash("b2")];
-    const shaped = await shapeContext({ sessionID: "s", calls, unseen: new Set(), config: config({ highWaterTokens: 1000, keepLast: 1 }), store });
+    // A long history behind the request, so the batch pays back its cache rewrite (see the payback tests).
+    const shaped = await shapeContext({ sessionID: "s", calls, unseen: new Set(), config: config({ highWaterTokens: 1000, keepLast: 1 }), store, requests: 100 });
     expect(shaped.batched).toBe(true);
     expect([...shaped.inputs.keys()]).toEqual(["w1", "w2"]);
     expect(shaped.renders.get("w1")).toBe("Wrote file successfully.");
@@ -174,10 +192,10 @@ describe("shapeContext and tool inputs", () => {
     const off = await replayInputs(calls, config({ highWaterTokens: 1000, compressInputs: false }));
     for (const request of off) for (const [i, [input]] of request.sent.entries()) expect(input).toBe(JSON.stringify(calls[i]!.input));
     const store = createMemoryStore();
-    const on = await shapeContext({ sessionID: "s", calls, unseen: new Set(), config: config({ highWaterTokens: 1000 }), store });
+    const on = await shapeContext({ sessionID: "s", calls, unseen: new Set(), config: config({ highWaterTokens: 1000 }), store, requests: 100 });
     expect(on.inputs.has("w1")).toBe(true);
     const more = [...calls, bash("b4"), bash("b5")];
-    const later = await shapeContext({ sessionID: "s", calls: more, unseen: new Set(), config: config({ highWaterTokens: 1000, compressInputs: false }), store });
+    const later = await shapeContext({ sessionID: "s", calls: more, unseen: new Set(), config: config({ highWaterTokens: 1000, compressInputs: false }), store, requests: 100 });
     expect(later.batched).toBe(true);
     expect(later.inputs.size).toBe(0);
     expect((await store.load("s")).inputs.size).toBe(0);
@@ -207,7 +225,7 @@ describe("shapeContext when a batch fails", () => {
     const healthy = createMemoryStore();
     let failing = false;
     const store = { ...healthy, observe: (sessionID: string, call: CallView) => (failing ? Promise.reject(new Error("disk I/O error")) : healthy.observe(sessionID, call)) };
-    const shape = (n: number) => shapeContext({ sessionID: "s", calls: calls.slice(0, n), unseen: new Set([calls[n - 1]!.callID]), config: cfg, store });
+    const shape = (n: number) => shapeContext({ sessionID: "s", calls: calls.slice(0, n), unseen: new Set([calls[n - 1]!.callID]), config: cfg, store, requests: n });
     let n = 2;
     let before = await shape(n);
     while (!before.batched && n < calls.length) before = await shape(++n);

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { defaultPolicyConfig, type PolicyConfig } from "../../src/config/schema.ts";
-import { compressibleParts, type PartInfo, planBatch } from "../../src/context/policy.ts";
+import { CACHE_PRICE, compressibleParts, type PartInfo, paysBack, planBatch } from "../../src/context/policy.ts";
 import { randomCalls } from "../fake/random-session.ts";
 
 /** A call the policy may compress at all: either half is. */
@@ -150,5 +150,21 @@ describe("planBatch with tool inputs", () => {
         for (const c of visible) if (!isCompressible(c, cfg)) expect(compressed.has(c.callID)).toBe(false);
       }
     }
+  });
+});
+
+describe("paysBack", () => {
+  test("weighs the rewrite against what later requests save, with the session so far as the estimate of what is left", () => {
+    // Freeing 3,500 of 10,500 cached tokens: the rewrite costs 1.25 * 7,000 - 0.1 * 10,500 = 7,700 token-prices;
+    // each later request saves 0.1 * 3,500 = 350, so it pays back after 22 requests.
+    const effect = { freed: 3500, rewritten: 10_500 };
+    expect(CACHE_PRICE.write * 7000 - CACHE_PRICE.read * 10_500).toBeCloseTo(7700, 6);
+    expect(paysBack({ ...effect, requests: 21 })).toBe(false);
+    expect(paysBack({ ...effect, requests: 22 })).toBe(true);
+  });
+
+  test("a batch that frees nearly everything it rewrites pays back at once; one that frees nothing never does", () => {
+    expect(paysBack({ freed: 9000, rewritten: 10_000, requests: 1 })).toBe(true);
+    expect(paysBack({ freed: 0, rewritten: 10_000, requests: 10_000 })).toBe(false);
   });
 });

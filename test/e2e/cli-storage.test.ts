@@ -78,7 +78,7 @@ describe("stats, doctor and bench --opencode on what a real opencode run wrote",
     expect(text.code).toBe(0);
     expect(text.out).toContain(`${sessionID}: 10 tool calls archived`);
     expect(text.out).toMatch(/sent\s+[\d,]+ input tokens \[reported\]/);
-    expect(text.out).toContain("none configured: 0 tokens, $0");
+    expect(text.out).toContain("no LLM observations: 0 tokens, $0");
     expect(text.out).toContain("at claude-sonnet list price");
   });
 

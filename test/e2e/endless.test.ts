@@ -111,20 +111,19 @@ describe("Endless in real opencode", () => {
   });
 
   test(
-    "invalid options leave the session working exactly as stock, with one log line naming the key",
+    "an invalid option falls back to its default with one log line naming the key; Endless stays on",
     async () => {
       const run = await runScriptedSession({
         files: demoProjectFiles(),
         steps: (project) => demoSteps(project).slice(0, 6),
-        endless: { keepLast: "three" },
+        endless: { ...OPTIONS, keepLast: "three" },
         exportSession: true,
       });
       expect(run.exitCode).toBe(0);
       expect(completedTools(run)).toHaveLength(6);
-      for (const req of run.mainRequests) {
-        expect(JSON.stringify(req.body?.messages)).not.toContain("[endless:");
-        expect(req.body?.tools?.map((t) => t.name)).not.toContain("recall");
-      }
+      // keepLast falls back to 1 and OPTIONS' other keys apply: the recall tool is offered and old outputs are compressed.
+      for (const req of run.mainRequests) expect(req.body?.tools?.map((t) => t.name)).toContain("recall");
+      expect(JSON.stringify(run.mainRequests.at(-1)?.body?.messages)).toContain("[endless:");
       const complaints = run.log.split("\n").filter((line) => line.includes('option \\"keepLast\\"') || line.includes('option "keepLast"'));
       expect(complaints).toHaveLength(1);
     },

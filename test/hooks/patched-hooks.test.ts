@@ -110,11 +110,14 @@ describe("experimental.session.compacting", () => {
     expect(output.context).toEqual([]);
   });
 
-  test("on stock opencode (no result field) and with summary = llm it changes nothing", async () => {
+  test("on stock opencode (no result field) and with summary = llm no summary is set: the summariser is handed the ledger", async () => {
     using dir = tmpdir();
-    const stock: Record<string, unknown> = { context: [], prompt: undefined };
+    const stock: { context: string[]; prompt?: string } = { context: [], prompt: undefined };
     await (await archived(dir.path)).hooks["experimental.session.compacting"]!({ sessionID: "ses_c" }, stock as never);
-    expect(stock).toEqual({ context: [], prompt: undefined });
+    expect(Object.keys(stock).sort()).toEqual(["context", "prompt"]);
+    expect(stock.prompt).toBeUndefined();
+    expect(stock.context).toHaveLength(1);
+    expect(stock.context[0]).toContain("session ledger");
     using other = tmpdir();
     const llm = { context: [], prompt: undefined, result: undefined };
     await (await archived(other.path, { compaction: { summary: "llm" } })).hooks["experimental.session.compacting"]!({ sessionID: "ses_c" }, llm);

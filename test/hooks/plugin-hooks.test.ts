@@ -29,24 +29,42 @@ async function hooksFor(dir: string, options: Record<string, unknown> = {}) {
   return { hooks, ...rec };
 }
 
-/** What an Endless that is off still registers: `/endless` says why, chat.params notices it once. */
-const OFF_HOOKS = ["chat.params", "command.execute.before", "config"];
-
 describe("createEndlessHooks", () => {
-  test("invalid options give only the /endless command (and its window tracking) and one log line naming the key", async () => {
+  test("an invalid key falls back to its default with one warning (toast and log); the other options still apply", async () => {
     using dir = tmpdir();
-    const { hooks, lines } = await hooksFor(dir.path, { keepLast: "three" });
-    expect(Object.keys(hooks).sort()).toEqual(OFF_HOOKS);
-    expect(lines).toHaveLength(1);
-    expect(lines[0]!.message).toContain('option "keepLast"');
+    const toasts: string[] = [];
+    const rec = recorder();
+    const toastClient = { app: { log: async () => ({}) }, tui: { showToast: async (t: { body: { message: string } }) => toasts.push(t.body.message) } };
+    const options = { archivePath: join(dir.path, "a.db"), keepLast: "three", highWaterTokens: 100 };
+    const hooks = await createEndlessHooks({ client: toastClient as never }, options, rec.log);
+    expect(hooks["experimental.chat.messages.transform"]).toBeDefined();
+    expect(hooks.tool?.recall).toBeDefined();
+    // The one warning (the start-up line naming the active patches is info).
+    const said = rec.lines.filter((l) => l.level !== "info");
+    expect(said).toHaveLength(1);
+    expect(said[0]!.level).toBe("warn");
+    expect(said[0]!.message).toContain('option "keepLast"');
+    expect(toasts).toEqual([said[0]!.message]);
+    // highWaterTokens 100 still applies: an old output is compressed at once.
+    const messages: Msg[] = [userText("ses_o", "go")];
+    for (let i = 0; i < 3; i++) messages.push(assistantWithTools("ses_o", [{ callID: `toolu_o${i}`, tool: "bash", input: {}, output: bigOutput(`o${i}`) }]));
+    const output = { messages: structuredClone(messages) };
+    await hooks["experimental.chat.messages.transform"]!({}, output);
+    const first = output.messages[1]!.parts[0] as { state: { output: string } };
+    expect(first.state.output).toContain('recall({"id":"toolu_o0"})');
   });
 
-  test("an unreadable archive gives only the /endless command and a log line with the fix", async () => {
+  test("a damaged archive is moved aside with one warning naming both paths, and Endless runs on a fresh one", async () => {
     using dir = tmpdir();
     writeFileSync(join(dir.path, "a.db"), "not a database ".repeat(200));
-    const { hooks, lines } = await hooksFor(dir.path);
-    expect(Object.keys(hooks).sort()).toEqual(OFF_HOOKS);
-    expect(lines[0]!.message).toContain("move it aside");
+    const { hooks, lines: all } = await hooksFor(dir.path);
+    const lines = all.filter((l) => l.level !== "info");
+    expect(hooks["tool.execute.after"]).toBeDefined();
+    expect(lines).toHaveLength(1);
+    expect(lines[0]!.message).toContain(join(dir.path, "a.db"));
+    expect(lines[0]!.message).toMatch(/moved aside to \S+a\.db\.damaged-\d{8}T\d{6}Z/);
+    await hooks["tool.execute.after"]!({ tool: "bash", sessionID: "ses_d", callID: "toolu_d", args: {} }, { title: "", output: "fresh", metadata: {} });
+    expect(findToolCall(openArchive(join(dir.path, "a.db")), "ses_d", "toolu_d")?.output).toBe("fresh");
   });
 
   test("tool.execute.after archives the full output opencode saved and leaves its output untouched", async () => {
@@ -223,4 +241,28 @@ test("recall's own answers are not archived again", async () => {
   const db = openArchive(join(dir.path, "a.db"));
   expect(findToolCall(db, "ses_r", "toolu_r")).toBeUndefined();
   expect(findToolCall(db, "ses_r", "toolu_b")?.output).toBe("a\nb");
+});
+
+test("with redact on, a secret in an old output's observation is sent redacted; recall gives the original", async () => {
+  using dir = tmpdir();
+  const key = "sk-ant-api03-" + "Q9w_".repeat(22) + "AA";
+  const leaky = `${bigOutput("env", 60)}\nANTHROPIC_API_KEY=${key}`;
+  const sent = async (redact: boolean) => {
+    const { hooks } = await hooksFor(join(dir.path, String(redact)), { highWaterTokens: 500, keepLast: 1, redact });
+    const messages: Msg[] = [userText("ses_k", "go"), assistantWithTools("ses_k", [{ callID: "toolu_env", tool: "bash", input: { command: "cat .env" }, output: leaky }])];
+    for (let i = 0; i < 3; i++) messages.push(assistantWithTools("ses_k", [{ callID: `toolu_k${i}`, tool: "bash", input: {}, output: bigOutput(`k${i}`) }]));
+    const output = { messages: structuredClone(messages) };
+    await hooks["experimental.chat.messages.transform"]!({}, output);
+    const recalled = String(await hooks.tool!.recall!.execute({ id: "toolu_env" }, { sessionID: "ses_k" } as never));
+    return { observation: (output.messages[1]!.parts[0] as { state: { output: string } }).state.output, recalled };
+  };
+  mkdirSync(join(dir.path, "true"));
+  mkdirSync(join(dir.path, "false"));
+  const on = await sent(true);
+  const off = await sent(false);
+  expect(off.observation).toContain(key);
+  expect(on.observation).not.toContain(key);
+  expect(on.observation).toContain("ANTHROPIC_API_KEY=[redacted Anthropic key]");
+  expect(on.observation).toContain('recall({"id":"toolu_env"})');
+  expect(on.recalled).toContain(key);
 });

@@ -86,7 +86,8 @@ describe("/endless", () => {
     expect(text).toContain(archivePath);
     expect(text).toContain(`${totals.savedTokens.toLocaleString("en-US")} in this session over 8 requests`);
     expect(text).toMatch(/cache\s+[1-9]\d* rewrites caused by Endless/);
-    expect(text).toContain("none configured");
+    expect(text).toContain("no compression model configured");
+    expect(text).toMatch(/folds +none yet: every turn is sent \(usable window [\d,]+ tokens\)/);
     expect(text).toContain("32,000 of 200,000 tokens (16%) on mock/claude-sonnet-mock");
     expect(text).toContain("none (stock opencode)");
     // Each batch that freed a notable amount was shown once, as it happened.
@@ -97,7 +98,7 @@ describe("/endless", () => {
     }
   });
 
-  test("off with an unreadable archive: says OFF and the fix, and the notice comes once", async () => {
+  test("a damaged archive: Endless stays on with a fresh one, /endless says so, and the toast comes once", async () => {
     using dir = tmpdir();
     const archivePath = join(dir.path, "a.db");
     writeFileSync(archivePath, "not a database ".repeat(200));
@@ -107,11 +108,31 @@ describe("/endless", () => {
       await hooks["chat.params"]!(chatParamsInput("ses_o"), { temperature: 0, topP: 1, topK: 0, maxOutputTokens: undefined, options: {} });
     }
     expect(toasts).toHaveLength(1);
-    expect(toasts[0]!.variant).toBe("error");
-    expect(toasts[0]!.message).toContain("move it aside");
+    expect(toasts[0]!.message).toContain("moved aside to");
     expect(((await runCommand(hooks, "ses_o")) as Error).message).toBe(COMMAND_HANDLED);
     const text = posted[0]!.parts[0]!.text;
-    expect(text).toStartWith("Endless: OFF (cannot open the archive");
-    expect(text).toContain("move it aside");
+    expect(text).toStartWith("Endless: on (archive open; options valid)");
+    expect(text).toContain(archivePath);
+  });
+
+  test("enabled: false leaves only /endless (and the window it shows), which says OFF and why", async () => {
+    using dir = tmpdir();
+    const { client, posted, toasts } = fakeClient();
+    const hooks = await createEndlessHooks({ client }, { archivePath: join(dir.path, "a.db"), enabled: false }, () => {});
+    expect(Object.keys(hooks).sort()).toEqual(["chat.params", "command.execute.before", "config"]);
+    await hooks["chat.params"]!(chatParamsInput("ses_f"), { temperature: 0, topP: 1, topK: 0, maxOutputTokens: undefined, options: {} });
+    expect(((await runCommand(hooks, "ses_f")) as Error).message).toBe(COMMAND_HANDLED);
+    const text = posted[0]!.parts[0]!.text;
+    expect(text).toStartWith("Endless: OFF (the enabled option is false)");
+    expect(text).toContain("on mock/claude-sonnet-mock");
+    expect(toasts).toHaveLength(0);
+  });
+
+  test("a bad option: /endless names the key that fell back to its default", async () => {
+    using dir = tmpdir();
+    const { client, posted } = fakeClient();
+    const hooks = await createEndlessHooks({ client }, { archivePath: join(dir.path, "a.db"), keepLast: "three" }, () => {});
+    await runCommand(hooks, "ses_k");
+    expect(posted[0]!.parts[0]!.text).toMatch(/^Endless: on \(archive open; 1 options fell back to their defaults \(option "keepLast"/);
   });
 });

@@ -12,8 +12,9 @@ const call = (index: number, tokens: number, turn = 0, tool = "read", output = "
   index,
   turn,
   tokens,
+  gapTokens: 0,
 });
-const request = (calls: ReplayCall[], turn = 0, rawTokens = 1000): PolicyRequest => ({ sessionID: "s", turn, rawTokens, calls });
+const request = (calls: ReplayCall[], turn = 0, rawTokens = 1000): PolicyRequest => ({ sessionID: "s", turn, requests: calls.length + 1, rawTokens, calls });
 const config = defaultPolicyConfig();
 /** What a baseline sends in place of outputs (baselines never change inputs). */
 const shaped = async (policy: Policy, req: PolicyRequest) => {

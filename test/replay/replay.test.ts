@@ -84,6 +84,8 @@ describe("bench.replay", () => {
     expect(totals.costUSD).toBeCloseTo((12 * 0.3 + 162 * 3.75) / 1e6, 12);
     // "divide_safely" was only in c1's output, now "Z", when the agent wrote it.
     expect(totals.retention).toBe(0);
+    // Per family: both reads counted, c1 replaced (100 raw tokens sent as 1), c2 never.
+    expect(run.families).toEqual({ read: { calls: 2, rawTokens: 150, compressed: 1, compressedRawTokens: 100, sentTokens: 1 } });
   });
 
   test("a render identical to the raw output is the same bytes: no cache break, same cost as none", async () => {
@@ -92,6 +94,7 @@ describe("bench.replay", () => {
     const sameTotals = policyTotals({ ...same.run, recalled: null });
     expect(sameTotals.cacheBreaks).toBe(0);
     expect(sameTotals.costUSD).toBe(policyTotals({ ...raw.run, recalled: null }).costUSD);
+    expect(same.run.families.read?.compressed).toBe(0);
   });
 
   test("an observation that keeps the fact keeps the reference in context", async () => {

@@ -13,14 +13,16 @@ import type { PolicyDefinition } from "./types.ts";
 export const endless: PolicyDefinition = {
   name: "endless",
   summary: "this project: deterministic observations, frontier moved in batches, originals recallable",
-  create: ({ config }) => {
-    const store = createMemoryStore();
+  create: ({ config, llm }) => {
+    // LLM observations from a cache stand in from a call's first batch on, as if the model had answered by
+    // then: the savings are an upper bound, and no swap rewrites the cache.
+    const store = createMemoryStore(llm && ((call) => llm.lookup(call)));
     const views = new WeakMap<ReplayCall, CallView>();
     const view = (call: ReplayCall): CallView => {
       let v = views.get(call);
       if (v === undefined) {
         const inputTokens = config.compressInputs ? elidedInputTokens(call.callID, call.input, countTokens) : 0;
-        v = { callID: call.callID, tool: call.tool, input: call.input, output: call.output, tokens: call.tokens, inputTokens };
+        v = { callID: call.callID, tool: call.tool, input: call.input, output: call.output, tokens: call.tokens, inputTokens, gapTokens: call.gapTokens };
         views.set(call, v);
       }
       return v;
@@ -34,7 +36,7 @@ export const endless: PolicyDefinition = {
         const before = carried.get(request.sessionID) ?? new Set<string>();
         carried.set(request.sessionID, new Set(calls.map((c) => c.callID)));
         const unseen = new Set(calls.filter((c) => !before.has(c.callID)).map((c) => c.callID));
-        const shaped = await shapeContext({ sessionID: request.sessionID, calls, unseen, config, store });
+        const shaped = await shapeContext({ sessionID: request.sessionID, calls, unseen, config, store, requests: request.requests });
         return { outputs: shaped.renders, inputs: shaped.inputs };
       },
     };

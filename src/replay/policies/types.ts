@@ -1,4 +1,5 @@
 import type { PolicyConfig } from "../../config/schema.ts";
+import type { LlmCache } from "../llm-cache.ts";
 import type { ReplayCall } from "../requests.ts";
 
 export const POLICY_NAMES = ["none", "opencode-prune", "anthropic-clear", "mask-last-5", "endless"] as const;
@@ -9,6 +10,8 @@ export interface PolicyRequest {
   readonly sessionID: string;
   /** The user turn the request belongs to (counted from 0). */
   readonly turn: number;
+  /** Model requests in this history so far, this one included (a compaction summary starts a new history). */
+  readonly requests: number;
   /** Tokens of the request with every tool output raw. */
   readonly rawTokens: number;
   /** The completed tool calls visible in the request, oldest first. */
@@ -32,5 +35,5 @@ export interface PolicyDefinition {
   readonly name: PolicyName;
   readonly summary: string;
   /** A fresh policy for one session. */
-  create(options: { readonly config: PolicyConfig }): Policy;
+  create(options: { readonly config: PolicyConfig; readonly llm?: LlmCache }): Policy;
 }

@@ -1,0 +1,220 @@
+import { Database } from "bun:sqlite";
+import { statSync } from "node:fs";
+import type { Logger } from "../log/logger.ts";
+import type { Notice } from "../log/notice.ts";
+import { loadFrontier, saveFrontier } from "./frontier.ts";
+import { type ArchiveStart, openArchive, openOrRecoverArchive } from "./open.ts";
+import { archiveToolCall, findToolCall } from "./tool-calls.ts";
+
+/**
+ * The plugin's way to the archive file, which can fail under it mid-session: a full disk, a read-only
+ * mount, a deleted folder, another process holding the write lock. A write the file refuses goes to an
+ * in-memory archive instead (same schema, so recall, search and the frontier keep working); the fault is
+ * said once; every `retryMs` a later call tries the file again and, once it takes writes, moves what memory
+ * held into it. Nothing is half-written: every write is one statement or one transaction, rolled back whole
+ * by SQLite when it fails.
+ */
+export interface ArchiveLink {
+  readonly path: string;
+  /** Runs `work` on the file, or on the memory archive while the file is out. A fault never escapes. */
+  write<T>(work: (db: Database) => T): T;
+  /** Runs `work` on the file, and on the memory archive too when the file is out or has no answer. */
+  read<T>(work: (db: Database) => T | undefined): T | undefined;
+  /** `work`'s answers from the file (when it reads) and from the memory archive. */
+  readEach<T>(work: (db: Database) => T): T[];
+  /** "file": writes land in the archive file; "memory": in memory until the file takes them back. */
+  where(): "file" | "memory";
+  /** Called with the file whenever it takes writes again after a fault (the file may be a new one). */
+  onResume(callback: (db: Database, recreated: boolean) => void): void;
+  close(): void;
+}
+
+/** Where archive work runs: one database (tests, commands), or the plugin's link. */
+export type ArchiveAccess = Database | ArchiveLink;
+
+export const writeOn = <T>(access: ArchiveAccess, work: (db: Database) => T): T =>
+  access instanceof Database ? work(access) : access.write(work);
+
+export const readOn = <T>(access: ArchiveAccess, work: (db: Database) => T | undefined): T | undefined =>
+  access instanceof Database ? work(access) : access.read(work);
+
+/** Errors of the disk or of the lock, which a later try can outlive; anything else is a bug and is thrown. */
+export function isArchiveFault(error: unknown): boolean {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  if (typeof code !== "string") return false;
+  return (
+    /^SQLITE_(FULL|IOERR|READONLY|CANTOPEN|BUSY|LOCKED|CORRUPT|NOTADB|PERM|PROTOCOL)/.test(code) ||
+    ["ENOENT", "EACCES", "EPERM", "EROFS", "ENOSPC", "EDQUOT", "EIO"].includes(code)
+  );
+}
+
+/** How long a hook waits on another process's write lock before it writes to memory instead. */
+export const HOOK_BUSY_TIMEOUT_MS = 1000;
+/** A retry of an out file waits this long on a lock at most: the retry runs inside a hook. */
+const RETRY_BUSY_TIMEOUT_MS = 50;
+const DEFAULT_RETRY_MS = 2000;
+
+/** Which file the path names now: a deleted and recreated folder gives a new one. An in-memory archive is always itself. */
+const identity = (path: string) => {
+  if (path === ":memory:") return path;
+  const info = statSync(path);
+  return `${info.dev}:${info.ino}`;
+};
+
+const describe = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
+export interface LinkOptions {
+  path: string;
+  /** How the file came up at start (`openOrRecoverArchive`); "newer" keeps the link in memory for good. */
+  start: ArchiveStart;
+  notice: Notice;
+  log: Logger;
+  retryMs?: number;
+  now?: () => number;
+}
+
+export function createArchiveLink(options: LinkOptions): ArchiveLink {
+  const now = options.now ?? Date.now;
+  const retryMs = options.retryMs ?? DEFAULT_RETRY_MS;
+  const memory = openArchive(":memory:");
+  const resumers: ((db: Database, recreated: boolean) => void)[] = [];
+  let file: Database | undefined = options.start.kind === "opened" ? options.start.db : undefined;
+  let fileId = file ? identity(options.path) : undefined;
+  // A newer schema is never written: the link stays in memory until the plugin is upgraded.
+  const permanent = options.start.kind === "newer";
+  let down = file === undefined;
+  let lastTry = now();
+  if (options.start.kind !== "opened") {
+    const upgrade = options.start.kind === "newer";
+    options.notice(
+      upgrade ? "archive-newer" : "archive-fault",
+      "warn",
+      upgrade
+        ? `${options.start.reason}. Endless runs without its archive for now (compression goes on; recall covers this run only)`
+        : `archive unavailable, outputs are kept in memory and moved into the archive once it opens: ${options.start.reason}`,
+    );
+  }
+
+  const fault = (error: unknown) => {
+    down = true;
+    lastTry = now();
+    options.notice(
+      "archive-fault",
+      "warn",
+      `archive ${options.path} refused a write (${describe(error)}): compression goes on, new outputs are kept in memory (recall still finds them) and moved into the archive once it takes writes again`,
+    );
+  };
+
+  /** The memory archive's calls and frontiers, written into the file in one transaction, then cleared from memory. */
+  const drainInto = (db: Database) => {
+    const calls = memory.query<{ session_id: string; call_id: string }, []>("SELECT session_id, call_id FROM tool_calls ORDER BY id").all();
+    const sessions = memory.query<{ session_id: string }, []>("SELECT session_id FROM frontiers").all();
+    db.transaction(() => {
+      for (const { session_id, call_id } of calls) {
+        archiveToolCall(db, findToolCall(memory, session_id, call_id)!, "keep");
+      }
+      for (const { session_id } of sessions) saveFrontier(db, session_id, loadFrontier(memory, session_id));
+    })();
+    memory.run("DELETE FROM renders");
+    memory.run("DELETE FROM frontiers");
+    memory.run("DELETE FROM tool_calls");
+    return calls.length;
+  };
+
+  /** Tries the file again: reopens it when it vanished or never opened, then moves memory's rows into it. */
+  const tryResume = () => {
+    lastTry = now();
+    let recreated = false;
+    try {
+      const vanished = file !== undefined && (() => {
+        try {
+          return identity(options.path) !== fileId;
+        } catch {
+          return true;
+        }
+      })();
+      if (file === undefined || vanished) {
+        file?.close();
+        file = undefined;
+        const start = openOrRecoverArchive(options.path, { busyTimeoutMs: HOOK_BUSY_TIMEOUT_MS });
+        if (start.kind !== "opened") throw Object.assign(new Error(start.reason), { code: "SQLITE_CANTOPEN" });
+        file = start.db;
+        fileId = identity(options.path);
+        recreated = vanished || start.movedAside !== undefined;
+      }
+      file.run(`PRAGMA busy_timeout = ${RETRY_BUSY_TIMEOUT_MS}`);
+      const moved = drainInto(file);
+      down = false;
+      for (const resume of resumers) resume(file, recreated);
+      options.log("info", `archive ${options.path} takes writes again${recreated ? " (a new file)" : ""}; ${moved} outputs kept in memory moved into it`);
+    } catch (error) {
+      if (!isArchiveFault(error)) throw error;
+    } finally {
+      file?.run(`PRAGMA busy_timeout = ${HOOK_BUSY_TIMEOUT_MS}`);
+    }
+  };
+
+  /** The file when it is there; a vanished file (its folder deleted) counts as out, since writes to it are lost. */
+  const available = (): Database | undefined => {
+    if (permanent) return undefined;
+    if (down) {
+      if (now() - lastTry >= retryMs) tryResume();
+      return down ? undefined : file;
+    }
+    try {
+      if (identity(options.path) === fileId) return file;
+    } catch {
+      // Gone: handled below.
+    }
+    fault(Object.assign(new Error(`the file ${options.path} vanished`), { code: "ENOENT" }));
+    tryResume();
+    return down ? undefined : file;
+  };
+
+  return {
+    path: options.path,
+    write(work) {
+      const db = available();
+      if (db) {
+        try {
+          return work(db);
+        } catch (error) {
+          if (!isArchiveFault(error)) throw error;
+          fault(error);
+        }
+      }
+      return work(memory);
+    },
+    read(work) {
+      // A full or read-only file still reads: only a vanished or never-opened one (file undefined) does not.
+      const db = available() ?? (permanent ? undefined : file);
+      if (db) {
+        try {
+          const found = work(db);
+          if (found !== undefined) return found;
+        } catch (error) {
+          if (!isArchiveFault(error)) throw error;
+        }
+      }
+      return work(memory);
+    },
+    readEach<T>(work: (db: Database) => T) {
+      const db = available() ?? (permanent ? undefined : file);
+      const answers: T[] = [];
+      if (db) {
+        try {
+          answers.push(work(db));
+        } catch (error) {
+          if (!isArchiveFault(error)) throw error;
+        }
+      }
+      return [...answers, work(memory)];
+    },
+    where: () => (down || permanent ? "memory" : "file"),
+    onResume: (callback) => void resumers.push(callback),
+    close() {
+      file?.close();
+      memory.close();
+    },
+  };
+}

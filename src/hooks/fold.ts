@@ -1,0 +1,290 @@
+/**
+ * @module
+ * The folding side of `experimental.chat.messages.transform`, plus what it learns from other hooks: the
+ * model's window (`chat.params`, `experimental.chat.system.transform`: the transform itself gets no model
+ * on stock opencode) and the usage opencode reports (the last assistant message's tokens).
+ */
+import type { Database } from "bun:sqlite";
+import type { Message, Part, TextPart, ToolPart } from "@opencode-ai/sdk";
+import { type ModelLimit, usableInputTokens } from "../tokens/window.ts";
+import { type FoldRecord, type LedgerStore, loadFold, saveFold } from "../archive/ledger.ts";
+import { recallHandle } from "../compress/handle.ts";
+import type { FoldOptions } from "../config/schema.ts";
+import type { CallView, SessionStore } from "../context/engine.ts";
+import { applyFold, type FoldState, fitToRoom, foldedIndex, foldMarks, planFold } from "../context/fold.ts";
+import { renderDigest } from "../ledger/digest.ts";
+import { exitOf } from "../ledger/extract.ts";
+import type { Logger } from "../log/logger.ts";
+import { countTokens } from "../tokens/count.ts";
+
+export type WireMessage = { info: Message; parts: Part[] };
+
+/** Tokens a message costs beyond its parts' text (role, block framing), and a tool call beyond its input and output. */
+const MESSAGE_FRAMING = 8;
+const TOOL_FRAMING = 24;
+
+export interface Folder {
+  /** Remembers the model's window for the session (from `chat.params` or the system transform). */
+  learnLimit(sessionID: string, limit: ModelLimit | undefined): void;
+  /** Records the user requests and tool calls of the messages the ledger has not seen, in message order. */
+  record(sessionID: string, messages: readonly WireMessage[]): void;
+  /**
+   * Folds what is sent, in place: `messages` is the request's copy (observations already applied).
+   * `rawOutputs`: token counts the transform already made of outputs it sends raw, by call id.
+   */
+  fold(sessionID: string, messages: WireMessage[], unseen: ReadonlySet<string>, rawOutputs?: ReadonlyMap<string, number>): Promise<void>;
+  /** The ledger digest for a summariser (opencode's compaction), at the digest budget. */
+  digest(sessionID: string): string;
+}
+
+/** One move of the fold, as the user is told of it. */
+export interface FoldEvent {
+  readonly sessionID: string;
+  readonly folds: number;
+  readonly messages: number;
+  readonly freedTokens: number;
+  readonly digestTokens: number;
+}
+
+interface Session {
+  record: FoldRecord;
+  /** Tokens of the messages of the last request this session sent (to learn the overhead from its usage). */
+  lastSent?: number;
+  /** The assistant message whose usage was last used. */
+  usageFrom?: string;
+}
+
+const userText = (m: WireMessage): string =>
+  m.parts
+    .filter((p): p is TextPart => p.type === "text" && !p.synthetic && !p.ignored)
+    .map((p) => p.text)
+    .join("\n");
+
+/** Reported input tokens of the newest assistant message that has any, with its id. */
+function reportedUsage(messages: readonly WireMessage[]): { id: string; tokens: number } | undefined {
+  for (let i = messages.length - 1; i >= 0; i--) {
+    const info = messages[i]!.info;
+    if (info.role !== "assistant") continue;
+    const t = info.tokens;
+    const total = (t?.input ?? 0) + (t?.cache?.read ?? 0) + (t?.cache?.write ?? 0);
+    if (total > 0) return { id: info.id, tokens: total };
+  }
+  return undefined;
+}
+
+/**
+ * A cheap fingerprint of a tool input: its key count and the lengths of its top-level string fields. An
+ * input changes between requests only when a stand-in replaces a bulky field, which changes its length;
+ * serialising every input of a long session on every request would cost more than the rest of the fold.
+ */
+function shallowSize(input: Record<string, unknown>): number {
+  let size = 0;
+  for (const key in input) {
+    const value = input[key];
+    size += 1_000_003 + (typeof value === "string" ? value.length : 1);
+  }
+  return size;
+}
+
+interface Counted {
+  size: number;
+  tokens: number;
+}
+
+/**
+ * Per-part token counts, remembered by part id and recounted only when the text's size changes (a render,
+ * a stand-in): a request between two batches tokenizes nothing it has seen before.
+ */
+function partTokens(rawOutputTokens: () => ReadonlyMap<string, number>): (part: Part) => number {
+  const inputs = new Map<string, Counted>();
+  const texts = new Map<string, Counted>();
+  const counted = (memo: Map<string, Counted>, key: string, size: number, text: () => string, hint?: number): number => {
+    const known = memo.get(key);
+    if (known !== undefined && known.size === size) return known.tokens;
+    const tokens = hint ?? countTokens(text());
+    memo.set(key, { size, tokens });
+    return tokens;
+  };
+  return (part) => {
+    if (part.type === "text" || part.type === "reasoning") return counted(texts, part.id, part.text.length, () => part.text);
+    if (part.type !== "tool") return 0;
+    const input = part.state.input ?? {};
+    const out = part.state.status === "completed" ? part.state.output : part.state.status === "error" ? part.state.error : "";
+    // An output sent raw was counted by the transform already: its count is taken, not made again.
+    const hint = part.state.status === "completed" ? rawOutputTokens().get(part.callID) : undefined;
+    return TOOL_FRAMING + counted(inputs, part.id, shallowSize(input), () => JSON.stringify(input)) + counted(texts, part.id, out.length, () => out, hint);
+  };
+}
+
+export function createFolder(deps: {
+  db: Database;
+  ledgers: LedgerStore;
+  store: SessionStore;
+  options: FoldOptions;
+  log: Logger;
+  /** Paths under it are shown relative in the digest (the project's directory). */
+  root?: string;
+  /** Told of each fold move: tokens of turns it took out of what is sent, less the growth of the digest. */
+  onFold?: (event: FoldEvent) => void;
+}): Folder {
+  const sessions = new Map<string, Session>();
+  let rawOutputs = new Map<string, number>();
+  const tokensOf = partTokens(() => rawOutputs);
+  const messageTokens = (m: WireMessage) => MESSAGE_FRAMING + m.parts.reduce((n, p) => n + tokensOf(p), 0);
+  const ratios = { high: deps.options.highRatio, low: deps.options.lowRatio, digest: deps.options.digestRatio, digestMax: deps.options.digestMaxTokens };
+
+  const session = (sessionID: string): Session => {
+    let s = sessions.get(sessionID);
+    if (s === undefined) {
+      s = { record: loadFold(deps.db, sessionID) };
+      sessions.set(sessionID, s);
+    }
+    return s;
+  };
+  const save = (sessionID: string, s: Session, record: FoldRecord) => {
+    saveFold(deps.db, sessionID, record);
+    s.record = record;
+  };
+
+  const render = (sessionID: string, budget: number, foldedCalls: number) => {
+    const text = renderDigest(deps.ledgers.get(sessionID), { budgetTokens: budget, foldedCalls, root: deps.root });
+    return { text, tokens: countTokens(text) };
+  };
+
+  /** The synthetic user message that carries the digest: the first message's info under an id of its own. */
+  const digestMessage = (first: WireMessage, folds: number) => (text: string): WireMessage => {
+    const id = `${first.info.id}_endless_ledger`;
+    const part = { id: `${id}_${folds}`, sessionID: first.info.sessionID, messageID: id, type: "text", text } as TextPart;
+    const info = first.info.role === "user" ? { ...first.info, id } : ({ ...first.info, id, role: "user" } as unknown as Message);
+    return { info, parts: [part] };
+  };
+
+  /**
+   * An output the model has not read that would push the request past the ceiling is sent as its
+   * observation (cut to what fits if even that is too large), frozen in the compression frontier so
+   * later requests send it the same way.
+   */
+  async function clampUnread(sessionID: string, sent: WireMessage[], estimate: number, ceiling: number, unseen: ReadonlySet<string>): Promise<number> {
+    const unread = sent
+      .flatMap((m) => m.parts)
+      .filter((p): p is ToolPart & { state: { status: "completed"; output: string } } => p.type === "tool" && p.state.status === "completed" && unseen.has(p.callID))
+      .sort((a, b) => tokensOf(b) - tokensOf(a));
+    const frontier = await deps.store.load(sessionID);
+    const renders = new Map(frontier.renders);
+    for (const part of unread) {
+      if (estimate <= ceiling) break;
+      const before = tokensOf(part);
+      const call: CallView = { callID: part.callID, tool: part.tool, input: part.state.input, output: part.state.output, metadata: part.state.metadata, tokens: before };
+      const room = ceiling - (estimate - before) - TOOL_FRAMING;
+      const handle = recallHandle(part.callID, part.state.output, { lines: 0 });
+      const text = fitToRoom(await deps.store.observe(sessionID, call), room, countTokens, handle);
+      if (text.length >= part.state.output.length) continue;
+      part.state.output = text;
+      // No longer raw: its count is made anew.
+      rawOutputs.delete(part.callID);
+      renders.set(part.callID, text);
+      estimate += tokensOf(part) - before;
+      deps.log("info", `session ${sessionID}: output ${part.callID} would pass the window's ceiling (${ceiling} tokens): sent as its observation at once`);
+    }
+    if (renders.size !== frontier.renders.size) await deps.store.save(sessionID, { ...frontier, renders });
+    return estimate;
+  }
+
+  return {
+    learnLimit(sessionID, limit) {
+      const usable = usableInputTokens(limit);
+      if (usable === undefined) return;
+      const s = session(sessionID);
+      if (s.record.usable !== usable) save(sessionID, s, { ...s.record, usable });
+    },
+
+    record(sessionID, messages) {
+      for (const m of messages) {
+        if (m.info.role === "user") {
+          deps.ledgers.recordRequest(sessionID, m.info.id, userText(m));
+          continue;
+        }
+        for (const p of m.parts) {
+          if (p.type !== "tool" || deps.ledgers.has(sessionID, p.callID)) continue;
+          const state = p.state;
+          if (state.status === "completed") {
+            deps.ledgers.recordCall(sessionID, { callID: p.callID, tool: p.tool, input: state.input ?? {}, output: state.output, exit: exitOf(state.metadata) });
+          } else if (state.status === "error") {
+            deps.ledgers.recordCall(sessionID, { callID: p.callID, tool: p.tool, input: state.input ?? {}, output: state.error, error: true });
+          }
+        }
+      }
+    },
+
+    async fold(sessionID, messages, unseen, raw = new Map()) {
+      rawOutputs = new Map(raw);
+      const first = messages[0];
+      if (!deps.options.enabled || first === undefined) return;
+      const s = session(sessionID);
+      const units = messages.slice(1).map((m) => ({ id: m.info.id, tokens: messageTokens(m) }));
+      const tokensByID = new Map(units.map((u) => [u.id, u.tokens]));
+      const firstTokens = messageTokens(first);
+
+      // Learn what the request carries beyond its messages from the usage reported for the last one.
+      const usage = reportedUsage(messages);
+      let overhead = s.record.overhead ?? 0;
+      if (usage !== undefined && usage.id !== s.usageFrom && s.lastSent !== undefined) {
+        overhead = Math.max(0, usage.tokens - s.lastSent);
+        s.usageFrom = usage.id;
+      }
+
+      let state: FoldState | undefined = s.record.state;
+      let moved = false;
+      const usable = s.record.usable;
+      if (usable !== undefined) {
+        // The first message is remembered from the start: another one later means opencode compacted, and
+        // the ledger goes again.
+        if (state === undefined) {
+          state = { anchor: first.info.id, folds: 0, digest: "", digestTokens: 0 };
+          moved = true;
+        } else if (state.anchor !== first.info.id) {
+          const digest = render(sessionID, foldMarks(usable, 0, ratios).digestBudget, deps.ledgers.get(sessionID).calls.length);
+          state = { anchor: first.info.id, folds: state.folds, digest: digest.text, digestTokens: digest.tokens };
+          moved = true;
+        }
+        const fixed = overhead + firstTokens;
+        const marks = foldMarks(usable, fixed, ratios);
+        const firstUnseen = units.findIndex((_, i) => messages[i + 1]!.parts.some((p) => p.type === "tool" && unseen.has(p.callID)));
+        const foldable = Math.min(units.length - deps.options.keepNewest, firstUnseen === -1 ? units.length : firstUnseen);
+        const plan = planFold({ units, foldable, fixedTokens: fixed, state, marks });
+        if (plan.moved) {
+          const before = foldedIndex(units, state?.through);
+          const through = foldedIndex(units, plan.through);
+          const foldedCalls = messages.slice(1, through + 2).reduce((n, m) => n + m.parts.filter((p) => p.type === "tool").length, 0);
+          const digest = render(sessionID, marks.digestBudget, foldedCalls);
+          state = { anchor: first.info.id, through: plan.through, folds: (state?.folds ?? 0) + 1, digest: digest.text, digestTokens: digest.tokens };
+          moved = true;
+          deps.log("info", `session ${sessionID}: fold ${state.folds}: ${through + 1} messages (${foldedCalls} tool calls) sent as the ledger digest (${digest.tokens} tokens); the request was ~${plan.estimate} of ${usable} usable`);
+          const taken = units.slice(before + 1, through + 1).reduce((n, u) => n + u.tokens, 0);
+          const freedTokens = taken - (digest.tokens - (s.record.state?.digestTokens ?? 0));
+          deps.onFold?.({ sessionID, folds: state.folds, messages: through - before, freedTokens, digestTokens: digest.tokens });
+        }
+      }
+      if (moved) {
+        // The digest sent must be rebuildable after a restart: the ledger it was rendered from is written first.
+        deps.ledgers.persist(sessionID);
+        save(sessionID, s, { ...s.record, state, overhead });
+      } else if (Math.abs(overhead - (s.record.overhead ?? 0)) > 256) {
+        save(sessionID, s, { ...s.record, overhead });
+      }
+
+      const sent = applyFold(messages, (m) => m.info.id, state, digestMessage(first, state?.folds ?? 0));
+      const digestTokens = state?.digest ? state.digestTokens + MESSAGE_FRAMING : 0;
+      let estimate = overhead + firstTokens + digestTokens + sent.slice(1).reduce((n, m) => n + (tokensByID.get(m.info.id) ?? 0), 0);
+      if (usable !== undefined) estimate = await clampUnread(sessionID, sent, estimate, Math.floor(usable * deps.options.ceilingRatio), unseen);
+      s.lastSent = estimate - overhead;
+      messages.splice(0, messages.length, ...sent);
+    },
+
+    digest(sessionID) {
+      const usable = session(sessionID).record.usable;
+      const budget = usable === undefined ? deps.options.digestMaxTokens : foldMarks(usable, 0, ratios).digestBudget;
+      return render(sessionID, budget, deps.ledgers.get(sessionID).calls.length).text;
+    },
+  };
+}

@@ -1,0 +1,154 @@
+import { RECALL_TOOL } from "../config/schema.ts";
+import { countTokens } from "../tokens/count.ts";
+import type { Ledger } from "./schema.ts";
+
+export interface DigestOptions {
+  /** The digest never exceeds this many tokens, however long the session ran. */
+  readonly budgetTokens: number;
+  /** Tool calls folded out of the request (their lines are what the digest stands for). */
+  readonly foldedCalls: number;
+  /** Paths under this folder are shown relative to it. */
+  readonly root?: string;
+  /** Token counter (tests pass one they can work out by hand). */
+  readonly count?: (text: string) => number;
+}
+
+/** The first line of every digest: what it is, and how to get any folded output back. */
+export const DIGEST_MARK = "[endless: session ledger]";
+
+const GOAL_CHARS = 800;
+const REQUEST_CHARS = 240;
+
+const clip = (text: string, max: number): string => {
+  const line = text.replace(/\s+/g, " ").trim();
+  return line.length > max ? `${line.slice(0, max - 1)}…` : line;
+};
+
+const ranges = (r: readonly [number, number][]): string => r.map(([a, b]) => (a === b ? `${a}` : `${a}-${b}`)).join(", ");
+
+interface Section {
+  readonly title: string;
+  /** Most important first: a section that does not fit keeps its first lines. */
+  readonly lines: readonly string[];
+  /** Said in place of the lines left out, given how many. */
+  readonly more: (n: number) => string;
+}
+
+const byRecency = <T extends { lastCall: string }>(items: readonly T[], order: ReadonlyMap<string, number>): T[] =>
+  [...items].sort((a, b) => (order.get(b.lastCall) ?? -1) - (order.get(a.lastCall) ?? -1));
+
+/**
+ * Renders the ledger as the text of the one message that stands in for folded turns. Bounded by
+ * `budgetTokens`: sections come in order of what an agent needs after a fold (the goal, unresolved errors,
+ * files changed, todos, requests, commands, files read, the newest calls); each keeps its most recent lines
+ * and says how many more there are, and older calls are only counted per tool (their files and commands
+ * are already aggregated above). Deterministic: the same ledger and options give the same bytes.
+ */
+export function renderDigest(ledger: Ledger, options: DigestOptions): string {
+  const count = options.count ?? countTokens;
+  const show = (path: string) => (options.root && path.startsWith(`${options.root}/`) ? path.slice(options.root.length + 1) : path);
+  const order = new Map(ledger.calls.map((c, i) => [c.id, i]));
+  const search = `${RECALL_TOOL}({"query":"words"})`;
+
+  const head = [
+    DIGEST_MARK,
+    `The earlier part of this session (${options.foldedCalls} tool calls) is folded out of this request and summarised below, newest first within each section. Every tool output is archived whole: ${RECALL_TOOL}({"id":"<call id>"}) returns one, ${search} searches them.`,
+  ];
+  const goal = ledger.requests[0];
+  if (goal !== undefined) head.push(`Goal (the first request): ${clip(goal.text, GOAL_CHARS)}`);
+
+  const open = ledger.errors.filter((e) => e.resolvedBy === undefined).reverse();
+  const resolved = ledger.errors.filter((e) => e.resolvedBy !== undefined).reverse();
+  const changed = byRecency(ledger.files.filter((f) => f.writes + f.edits > 0), order);
+  const read = byRecency(ledger.files.filter((f) => f.writes + f.edits === 0), order);
+  const commands = byRecency(ledger.commands, order);
+  const later = ledger.requests.slice(1).reverse();
+
+  const sections: Section[] = [
+    {
+      title: "Unresolved errors",
+      lines: open.map((e) => `- ${e.callID} ${e.tool} ${show(e.target)}: ${e.text}`),
+      more: (n) => `- … ${n} older unresolved errors: ${search}`,
+    },
+    {
+      title: "Files written or edited",
+      lines: changed.map((f) => {
+        const what = [f.writes > 0 ? `written ${f.writes}x` : "", f.edits > 0 ? `edited ${f.edits}x` : ""].filter((s) => s !== "").join(", ");
+        return `- ${show(f.path)}: ${what}, last ${f.lastChange ?? f.lastCall}`;
+      }),
+      more: (n) => `- … ${n} more files changed earlier`,
+    },
+    {
+      title: "Todo list",
+      lines: ledger.todos.map((t) => `- [${t.status}] ${t.content}`),
+      more: (n) => `- … ${n} more todos`,
+    },
+    {
+      title: "Later user requests",
+      lines: later.map((r) => `- ${clip(r.text, REQUEST_CHARS)}`),
+      more: (n) => `- … ${n} earlier requests`,
+    },
+    {
+      title: "Commands run",
+      lines: commands.map((c) => {
+        const exit = c.lastExit === null ? "" : `, last exit ${c.lastExit}`;
+        const failures = c.failures > 0 ? `, ${c.failures} failed` : "";
+        return `- \`${c.command}\`: ${c.runs}x${failures}${exit}, last ${c.lastCall}`;
+      }),
+      more: (n) => `- … ${n} more commands`,
+    },
+    {
+      title: "Files read",
+      lines: read.map((f) => `- ${show(f.path)}: ${f.ranges.length > 0 ? `lines ${ranges(f.ranges)}` : `${f.reads}x`}, last ${f.lastCall}`),
+      more: (n) => `- … ${n} more files read`,
+    },
+    {
+      title: "Resolved errors",
+      lines: resolved.map((e) => `- ${e.callID} ${e.tool} ${show(e.target)}: ${clip(e.text, 100)} (${e.resolvedBy!.how} in ${e.resolvedBy!.callID})`),
+      more: (n) => `- … ${n} more resolved errors`,
+    },
+    {
+      title: "Tool calls (id tool target: outcome)",
+      lines: [...ledger.calls].reverse().map((c) => `- ${c.id} ${c.tool} ${show(c.target)}: ${c.outcome}`),
+      more: (n) => {
+        const older = ledger.calls.slice(0, n);
+        const perTool = new Map<string, number>();
+        for (const c of older) perTool.set(c.tool, (perTool.get(c.tool) ?? 0) + 1);
+        return `- … ${n} older calls: ${[...perTool].map(([tool, k]) => `${k} ${tool}`).join(", ")}`;
+      },
+    },
+  ];
+
+  const out: string[] = [];
+  let used = 0;
+  const fits = (line: string) => used + count(line) + 1 <= options.budgetTokens;
+  const add = (line: string) => {
+    out.push(line);
+    used += count(line) + 1;
+  };
+  // The head is always sent (the goal is clipped): it says what the message is and how to recall.
+  for (const line of head) add(line);
+  for (const section of sections) {
+    if (section.lines.length === 0) continue;
+    const title = `${section.title} (${section.lines.length}):`;
+    // A section whose title and first line do not fit is skipped whole, with a one-line count.
+    if (!fits(title)) break;
+    const start = out.length;
+    add(title);
+    let shown = 0;
+    for (const line of section.lines) {
+      // Keep room for the "… n more" line that says what was left out.
+      const reserve = shown + 1 < section.lines.length ? count(section.more(section.lines.length - shown - 1)) + 1 : 0;
+      if (used + count(line) + 1 + reserve > options.budgetTokens) break;
+      add(line);
+      shown++;
+    }
+    if (shown === 0) {
+      out.length = start;
+      used = out.reduce((n, l) => n + count(l) + 1, 0);
+      continue;
+    }
+    if (shown < section.lines.length) add(section.more(section.lines.length - shown));
+  }
+  return out.join("\n");
+}
