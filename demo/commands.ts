@@ -4,9 +4,10 @@
  * inside that session and each CLI command on what the run wrote. Offline, no API key.
  *   bun demo/commands.ts [--out DIR]   (DIR keeps the archive and the report page)
  */
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, realpathSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 import type { Part } from "@opencode-ai/sdk";
 import { main } from "../src/cli/main.ts";
 import { scriptedToolCalls, startMockAnthropic } from "../src/harness/mock-anthropic.ts";
@@ -34,8 +35,12 @@ const run = await createOpencodeWorld({
   plugins: [workingTreePlugin({ archivePath: archive })],
 });
 project = run.dirs.project;
-/** Temporary paths shortened, as the README shows them. */
-const short = (text: string) => text.replaceAll(keep, "$TMP").replaceAll(run.dirs.root, "$TMP");
+const repo = fileURLToPath(new URL("..", import.meta.url)).replace(/\/$/, "");
+/** Where the dependencies really are (a checkout may link its node_modules from another). */
+const modules = dirname(realpathSync(join(repo, "node_modules")));
+/** Temporary paths and this checkout's path shortened, as the README shows them. */
+const short = (text: string) =>
+  text.replaceAll(keep, "$TMP").replaceAll(run.dirs.root, "$TMP").replaceAll(repo, "~/opencode-endless").replaceAll(modules, "~/opencode-endless");
 const show = (title: string, text: string) => console.log(`### ${title}\n\n${short(text)}\n`);
 try {
   const server = await run.serve();
