@@ -11,7 +11,7 @@
  * own rows; the 50 KB case runs again with the LLM observation queue on (one job row per output).
  */
 import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Hooks } from "@opencode-ai/plugin";
 import { createEndlessHooks } from "../src/hooks/plugin.ts";
@@ -38,13 +38,25 @@ function percentile(samples: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
-type Row = { case: string; runs: number; p50ms: number; p99ms: number };
-const summarize = (name: string, samples: number[]): Row => ({
+/** `cpuP50ms`: the process's CPU time per call (all its threads), which a machine busy with other work does not inflate. */
+type Row = { case: string; runs: number; p50ms: number; p99ms: number; cpuP50ms?: number };
+const summarize = (name: string, samples: number[], cpu?: number[]): Row => ({
   case: name,
   runs: samples.length,
   p50ms: Number(percentile(samples, 50).toFixed(3)),
   p99ms: Number(percentile(samples, 99).toFixed(3)),
+  ...(cpu === undefined ? {} : { cpuP50ms: Number(percentile(cpu, 50).toFixed(3)) }),
 });
+
+/** Wall and CPU milliseconds of one awaited call. */
+async function timed(work: () => Promise<void>): Promise<{ ms: number; cpuMs: number }> {
+  const cpu = process.cpuUsage();
+  const start = performance.now();
+  await work();
+  const ms = performance.now() - start;
+  const used = process.cpuUsage(cpu);
+  return { ms, cpuMs: (used.user + used.system) / 1000 };
+}
 
 /**
  * The hook itself (what a tool result waits for), and separately the idle work it queues for each output
@@ -109,15 +121,16 @@ async function benchTransform(dir: string, parts: number, runs: number): Promise
   // The first request archives and compresses the whole history (a one-off batch); then steady state.
   await transform({}, { messages: structuredClone(history) });
   const samples: number[] = [];
+  const cpu: number[] = [];
   for (let i = 0; i < runs; i++) {
     const output = { messages: structuredClone(history) };
-    const start = performance.now();
-    await transform({}, output);
-    samples.push(performance.now() - start);
+    const { ms, cpuMs } = await timed(() => transform({}, output));
+    samples.push(ms);
+    cpu.push(cpuMs);
     // opencode then sends the request: the event loop turns, and the request log's row is written (untimed).
     await Bun.sleep(0);
   }
-  return summarize(`messages.transform ${parts} parts`, samples);
+  return summarize(`messages.transform ${parts} parts`, samples, cpu);
 }
 
 /**
@@ -143,25 +156,24 @@ async function benchFold(dir: string, parts: number, runs: number): Promise<Row[
   for (let i = 0; i < parts; i++) history.push(assistantWithTools("ses_f", [call(i)]));
   await transform({}, { messages: structuredClone(history) });
   await hooks.dispose!();
-  const stays: number[] = [];
-  const batched: number[] = [];
-  const moves: number[] = [];
+  const samples = { stays: [] as number[], batched: [] as number[], moves: [] as number[] };
+  const cpu = { stays: [] as number[], batched: [] as number[], moves: [] as number[] };
   for (let i = 0; i < runs; i++) {
     const step = call(parts + i);
     await after({ tool: step.tool, sessionID: "ses_f", callID: step.callID, args: step.input }, { title: step.tool, output: step.output, metadata: { exit: 0 } });
     history.push(assistantWithTools("ses_f", [step]));
     const output = { messages: structuredClone(history) };
     const [foldsBefore, batchesBefore] = [folds, batches];
-    const start = performance.now();
-    await transform({}, output);
-    const ms = performance.now() - start;
-    (folds > foldsBefore ? moves : batches > batchesBefore ? batched : stays).push(ms);
+    const { ms, cpuMs } = await timed(() => transform({}, output));
+    const kind = folds > foldsBefore ? "moves" : batches > batchesBefore ? "batched" : "stays";
+    samples[kind].push(ms);
+    cpu[kind].push(cpuMs);
     await hooks.dispose!();
   }
   return [
-    summarize(`messages.transform ${parts} parts, fold stays`, stays),
-    summarize(`messages.transform ${parts} parts, frontier moves`, batched),
-    summarize(`messages.transform ${parts} parts, fold moves`, moves),
+    summarize(`messages.transform ${parts} parts, fold stays`, samples.stays, cpu.stays),
+    summarize(`messages.transform ${parts} parts, frontier moves`, samples.batched, cpu.batched),
+    summarize(`messages.transform ${parts} parts, fold moves`, samples.moves, cpu.moves),
   ];
 }
 
@@ -177,11 +189,14 @@ try {
     ...(await benchFold(dir, 1000, 200)),
   ];
   if (process.argv.includes("--json")) {
-    console.log(JSON.stringify({ bun: Bun.version, rows }, null, 2));
+    console.log(JSON.stringify({ bun: Bun.version, loadAverage: loadavg(), rows }, null, 2));
   } else {
     console.log(`Bun ${Bun.version}, ${navigator.hardwareConcurrency} cores`);
-    console.log("case".padEnd(44), "runs".padStart(5), "p50 ms".padStart(9), "p99 ms".padStart(9));
-    for (const r of rows) console.log(r.case.padEnd(44), String(r.runs).padStart(5), r.p50ms.toFixed(3).padStart(9), r.p99ms.toFixed(3).padStart(9));
+    console.log(`load average at the end (1, 5, 15 min) ${loadavg().map((l) => l.toFixed(2)).join(" ")}`);
+    console.log("case".padEnd(48), "runs".padStart(5), "p50 ms".padStart(9), "p99 ms".padStart(9), "cpu p50".padStart(9));
+    for (const r of rows) {
+      console.log(r.case.padEnd(48), String(r.runs).padStart(5), r.p50ms.toFixed(3).padStart(9), r.p99ms.toFixed(3).padStart(9), (r.cpuP50ms?.toFixed(3) ?? "").padStart(9));
+    }
   }
 } finally {
   rmSync(dir, { recursive: true, force: true });
