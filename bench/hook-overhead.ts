@@ -127,7 +127,7 @@ async function benchTransform(dir: string, parts: number, runs: number): Promise
     const { ms, cpuMs } = await timed(() => transform({}, output));
     samples.push(ms);
     cpu.push(cpuMs);
-    // opencode then sends the request: the event loop turns, and the request log's row is written (untimed).
+    // opencode then sends the request: the event loop turns (untimed).
     await Bun.sleep(0);
   }
   return summarize(`messages.transform ${parts} parts`, samples, cpu);

@@ -53,16 +53,12 @@ export async function createEndlessHooks(
   if (loaded.problems.length > 0) notice("options", "warn", `options: ${loaded.problems.join("; ")}`);
   const options = loaded.options;
   const compressionConfigured = Object.keys(options.compression.models).length > 0;
-  // The request log's rows not written yet go in before the status reads it (set once the archive is open).
-  let flushRequests = () => {};
   const statusHooks = (state: PluginState) =>
     createStatusCommand({
       client: input.client,
       log,
-      status: async (sessionID) => {
-        flushRequests();
-        return formatStatus(endlessStatus({ state, sessionID, window: windows.get(sessionID), usedTokens: await lastReportedInput(input.client, sessionID), compressionConfigured }));
-      },
+      status: async (sessionID) =>
+        formatStatus(endlessStatus({ state, sessionID, window: windows.get(sessionID), usedTokens: await lastReportedInput(input.client, sessionID), compressionConfigured })),
     });
   if (!options.enabled) {
     log("info", "off: the enabled option is false");
@@ -85,19 +81,8 @@ export async function createEndlessHooks(
   const compression = createObserverHooks({ db, access: link, options: options.compression, log, notice, ...observer });
   const store = compression.store;
   const ledgers = createLedgerStore(db);
+  const idle = createIdleWork({ db: link, store, log, onIdle: compression.kick, maintenance: () => ledgers.persist() });
   const toast = createToast(input.client, log);
-  const requests = createRequestRecorder({ db: link, toast, notice });
-  flushRequests = requests.flush;
-  const idle = createIdleWork({
-    db: link,
-    store,
-    log,
-    onIdle: compression.kick,
-    maintenance: () => {
-      ledgers.persist();
-      requests.flush();
-    },
-  });
   const folder = createFolder({ db, ledgers, store, options: options.fold, log, root: input.directory, onFold: foldToast(toast) });
   const recall = options.relevantRecall.enabled ? createRelevantRecall({ db, archive: link, options: options.relevantRecall }) : undefined;
   const policy = policyOf(options);
@@ -130,7 +115,6 @@ export async function createEndlessHooks(
   return {
     "command.execute.before": status["command.execute.before"],
     dispose: async () => {
-      requests.flush();
       await idle.flush();
       ledgers.persist();
       await compression.stop();
@@ -152,7 +136,7 @@ export async function createEndlessHooks(
         recovery,
         redact: options.redact,
         recall,
-        onRequest: requests.record,
+        onRequest: createRequestRecorder({ db: link, toast, notice }),
       }),
     ),
     "chat.params": async (params, output) => {

@@ -6,50 +6,24 @@ import type { FoldEvent } from "./fold.ts";
 /** A batch or a fold that frees at least this many tokens from every later request gets a toast. */
 export const NOTABLE_FREED_TOKENS = 5_000;
 
-/** The request recorder: `record` for the transform, `flush` for whoever reads the log next. */
-export interface RequestRecorder {
-  record(request: RequestRecord): void;
-  /** Writes the rows not written yet (the status command, the idle work and dispose call it). */
-  flush(): void;
-}
-
 /**
  * What the transform tells about each shaped request: one row in the archive's request log, and a toast
- * when a batch freed a notable amount. The row is written just after the request goes out (a timer, so
- * the archive write is not in the request's path), or earlier when the log is read. A log that cannot be
- * written is said once, never per request.
+ * when a batch freed a notable amount. A log that cannot be written is said once, never per request.
  */
-export function createRequestRecorder(deps: { db: ArchiveAccess; toast: Toast; notice: Notice }): RequestRecorder {
-  const pending: { request: RequestRecord; at: number }[] = [];
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const flush = () => {
-    if (timer !== undefined) clearTimeout(timer);
-    timer = undefined;
-    if (pending.length === 0) return;
-    const rows = pending.splice(0);
+export function createRequestRecorder(deps: { db: ArchiveAccess; toast: Toast; notice: Notice }): (request: RequestRecord) => void {
+  return (request) => {
     try {
       // Through the link, a full or vanished archive is said once by the link itself; this catch is for the rest.
-      writeOn(deps.db, (db) => db.transaction(() => rows.forEach((row) => logRequest(db, row.request, row.at)))());
+      writeOn(deps.db, (db) => logRequest(db, request));
     } catch (error) {
       deps.notice("request-log", "warn", `the request log could not be written, stats will miss requests: ${error instanceof Error ? error.message : String(error)}`);
     }
-  };
-  return {
-    record(request) {
-      pending.push({ request, at: Date.now() });
-      if (timer === undefined) {
-        timer = setTimeout(flush, 0);
-        // The timer must never keep a finishing opencode process alive.
-        timer.unref?.();
-      }
-      if (request.freedTokens >= NOTABLE_FREED_TOKENS) {
-        deps.toast(
-          "info",
-          `batch ${request.batch} freed ${request.freedTokens.toLocaleString("en-US")} tokens from every later request (one cache rewrite of ${request.rewriteTokens.toLocaleString("en-US")} tool tokens)`,
-        );
-      }
-    },
-    flush,
+    if (request.freedTokens >= NOTABLE_FREED_TOKENS) {
+      deps.toast(
+        "info",
+        `batch ${request.batch} freed ${request.freedTokens.toLocaleString("en-US")} tokens from every later request (one cache rewrite of ${request.rewriteTokens.toLocaleString("en-US")} tool tokens)`,
+      );
+    }
   };
 }
 
