@@ -6,6 +6,7 @@ import { moveQueue } from "./compression.ts";
 import { moveFrontiers } from "./frontier.ts";
 import { moveLedgers } from "./ledger.ts";
 import { type ArchiveStart, openArchive, openOrRecoverArchive } from "./open.ts";
+import { moveRequests } from "./requests.ts";
 import { moveSteps } from "./steps.ts";
 import { moveToolCalls } from "./tool-calls.ts";
 
@@ -78,6 +79,7 @@ const MOVES: readonly { move: (from: Database, to: Database) => void; tables: re
   { move: moveFrontiers, tables: ["renders", "frontiers"] },
   { move: moveLedgers, tables: ["ledgers", "folds"] },
   { move: moveSteps, tables: ["steps"] },
+  { move: moveRequests, tables: ["requests"] },
   { move: moveQueue, tables: ["compression_jobs", "compression_spend", "compression_swaps"] },
 ];
 

@@ -123,6 +123,8 @@ describe.skipIf(!queueFs)("a real full disk under the ledger, the compression qu
       const ledger = JSON.parse(db.query<{ state: string }, [string]>("SELECT state FROM ledgers WHERE session_id = ?").get(sessionID)!.state) as { calls: { id: string }[] };
       expect(ledger.calls.map((c) => c.id)).toEqual([...s.originals.keys()]);
       expect(count("SELECT count(*) AS n FROM steps WHERE session_id = ?")).toBe(steps);
+      // One logged request per transform.
+      expect(count("SELECT count(*) AS n FROM requests WHERE session_id = ?")).toBe(s.originals.size);
       expect(count("SELECT count(*) AS n FROM compression_jobs WHERE session_id = ? AND state = 'done'")).toBe(s.originals.size);
       expect(count("SELECT count(*) AS n FROM compression_spend WHERE session_id = ?")).toBe(s.originals.size);
       expect(count("SELECT count(*) AS n FROM observations o JOIN tool_calls c ON c.id = o.call_row WHERE c.session_id = ? AND o.method = 'llm'")).toBe(s.originals.size);
