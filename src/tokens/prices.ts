@@ -1,17 +1,17 @@
 /**
  * List prices, USD per million tokens, by model id prefix: the dollars `endless stats` and `endless report`
- * put on token counts. A small table kept by hand from the providers' published list prices (2026); it
+ * put on token counts, and the price of a compression model neither the options nor opencode price. A small table kept by hand from the providers' published list prices (2026); it
  * knows nothing of discounts, batch pricing or long-context surcharges. A model it does not know gets no
  * dollar figures, only tokens.
  */
-export interface Price {
+export interface ListPrice {
   readonly input: number;
   readonly output: number;
   readonly cacheRead: number;
   readonly cacheWrite: number;
 }
 
-const PRICES: Readonly<Record<string, Price>> = {
+const PRICES: Readonly<Record<string, ListPrice>> = {
   "claude-opus-4-6": { input: 5, output: 25, cacheRead: 0.5, cacheWrite: 6.25 },
   "claude-opus-4-5": { input: 5, output: 25, cacheRead: 0.5, cacheWrite: 6.25 },
   "claude-opus-4": { input: 15, output: 75, cacheRead: 1.5, cacheWrite: 18.75 },
@@ -23,7 +23,7 @@ const PRICES: Readonly<Record<string, Price>> = {
 };
 
 /** The price of a model ("provider/model" or "model"), by the longest known prefix of its id. */
-export function listPrice(model: string): { key: string; price: Price } | undefined {
+export function listPrice(model: string): { key: string; price: ListPrice } | undefined {
   const id = model.includes("/") ? model.slice(model.lastIndexOf("/") + 1) : model;
   const key = Object.keys(PRICES)
     .filter((prefix) => id.startsWith(prefix))
