@@ -37,7 +37,11 @@ test(`kill -9 at ${KILLS} random points of a session: the archive opens cleanly,
     };
     const ready = readUntil(() => text.includes('"ready"'));
     await Promise.race([ready, Bun.sleep(20_000)]);
-    // Random points once the plugin is up: while it re-sends, mid-hook, mid-transform (seeded, so a failure replays).
+    // Random points once the plugin is up: while it re-sends, mid-hook, mid-transform (seeded, so a failure
+    // replays). Counted from the child's own progress (after 0-2 new stored outputs), then 0-250 ms, so a
+    // loaded machine slows the session down but does not keep it from getting anywhere.
+    const stores = Math.floor(next() * 3);
+    await Promise.race([readUntil(() => (text.match(/"stored"/g) ?? []).length >= stores), Bun.sleep(20_000)]);
     await Bun.sleep(Math.floor(next() * 250));
     child.kill("SIGKILL");
     expect(await child.exited).not.toBe(0);
