@@ -4,8 +4,8 @@ import type { Observation, ToolCall } from "./types.ts";
 const MAX_GROUPS = 25;
 const SAMPLE_BUDGET = 60;
 const MATCHES_PER_FILE = 1;
-const FILES_WITH_MATCHES = 15;
-const MATCH_WIDTH = 120;
+const FILES_WITH_MATCHES = 10;
+const MATCH_WIDTH = 100;
 const FILES_NAMED = 30;
 
 /** The tool's own notes ("(Results are truncated …)", "(12 entries)"), kept verbatim since they state limits. */
