@@ -126,7 +126,8 @@ function rows(entries: readonly OutlineEntry[], detail: number): Row[] {
     // Siblings of one kind (all methods, all keys) name it once.
     const same = run.length > 1 && run.every((e) => e.label.split(" ")[0] === kind) && kind !== first.label;
     const labels = run.map((e) => (same ? e.label.slice(e.label.indexOf(" ") + 1) : e.label));
-    const shown = MEMBERS_SHOWN[detail - 2] ?? 1;
+    // Top-level names are never clipped: the outline's promise is that each top-level declaration is visible.
+    const shown = first.depth === 0 ? Infinity : (MEMBERS_SHOWN[detail - 2] ?? 1);
     const named = labels.length > shown ? `${labels.slice(0, shown).join(", ")}, … +${labels.length - shown}` : labels.join(", ");
     return `${"  ".repeat(first.depth + 1)}${where}: ${same ? `${run.length} ${kind}: ` : ""}${named}`;
   });
