@@ -100,8 +100,6 @@ function leafRuns(entries: readonly OutlineEntry[]): OutlineEntry[][] {
   return runs.map((run) => run.entries);
 }
 
-type Row = (lineOf: (row: number) => number) => string;
-
 /** Joined members shown per row at the detail levels past 2 (the rest counted). */
 const MEMBERS_SHOWN = [Infinity, 6, 3, 1];
 
@@ -109,16 +107,16 @@ const MEMBERS_SHOWN = [Infinity, 6, 3, 1];
  * Rows at a detail level: 0 every entry with its parameters, 1 without them, 2 and on childless members
  * joined on one row, fewer of them named at each level.
  */
-function rows(entries: readonly OutlineEntry[], detail: number): Row[] {
+function rows(entries: readonly OutlineEntry[], detail: number, lineOf: (row: number) => number): string[] {
   if (detail < 2) {
     const label = (entry: OutlineEntry) => (detail === 0 ? `${entry.label}${entry.params ?? ""}` : entry.label);
-    return bindingRuns(entries).map((run) => (lineOf) => {
+    return bindingRuns(entries).map((run) => {
       const [first, ...rest] = run;
       const more = rest.map((entry) => `, ${lineOf(entry.row)} ${entry.label.slice(entry.label.indexOf(" ") + 1)}`).join("");
       return `${"  ".repeat(first!.depth + 1)}${lineOf(first!.row)}: ${label(first!)}${more}`;
     });
   }
-  return leafRuns(entries).map((run) => (lineOf) => {
+  return leafRuns(entries).map((run) => {
     const first = run[0]!;
     const last = run[run.length - 1]!;
     const where = run.length === 1 ? `${lineOf(first.row)}` : `${lineOf(first.row)}-${lineOf(last.row)}`;
@@ -136,8 +134,8 @@ function rows(entries: readonly OutlineEntry[], detail: number): Row[] {
 /**
  * Outline rows with file line numbers (`lineOf` maps a parsed row back), nested rows indented. The detail
  * follows the room the file gives (`budget` characters): every entry on its row with its parameters; then
- * without parameters; then each parent's childless members on one row. Over the cap (or still over the
- * room), nested members go first so every top-level declaration stays visible.
+ * without parameters; then each parent's childless members on one row, fewer of them named at each step.
+ * Over the cap (or still over the room), nested members go first so every top-level declaration stays visible.
  */
 export function formatOutline(entries: readonly OutlineEntry[], lineOf: (row: number) => number, budget = Infinity): string[] {
   const capped = (limit: number) =>
@@ -152,14 +150,14 @@ export function formatOutline(entries: readonly OutlineEntry[], lineOf: (row: nu
   let shown: string[] = [];
   const finest = MEMBERS_SHOWN.length + 1;
   for (let detail = 0; detail <= finest; detail++) {
-    shown = rows(kept, detail).map((row) => row(lineOf));
+    shown = rows(kept, detail, lineOf);
     if (size(shown) <= budget) break;
   }
   // The room is a target, not a wall: top-level declarations stay, only nested members go.
   const floor = Math.min(MAX_ENTRIES, entries.filter((entry) => entry.depth === 0).length);
   while (size(shown) > budget && kept.length > floor) {
     kept = capped(Math.max(floor, Math.floor(kept.length * 0.75)));
-    shown = rows(kept, finest).map((row) => row(lineOf));
+    shown = rows(kept, finest, lineOf);
   }
   if (entries.length > kept.length) shown.push(`  … +${entries.length - kept.length} more (nested entries left out first)`);
   return shown;
