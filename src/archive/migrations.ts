@@ -161,4 +161,21 @@ export const MIGRATIONS: readonly string[] = [
     updated_at INTEGER NOT NULL
   );
   `,
+  // 7: one row per request the transform shaped, so the
+  // stats and /endless can say what Endless kept out of the requests actually sent (not only what one
+  // request carries now). Tool-output tokens only: what each request sent, and what stock opencode would
+  // have sent. At a batch, what it freed and the tool tokens from the first changed call on (the cache rewrite).
+  `
+  CREATE TABLE requests (
+    id INTEGER PRIMARY KEY,
+    session_id TEXT NOT NULL,
+    at INTEGER NOT NULL,
+    batch INTEGER NOT NULL,
+    tool_tokens_sent INTEGER NOT NULL,
+    tool_tokens_raw INTEGER NOT NULL,
+    freed_tokens INTEGER NOT NULL,
+    rewrite_tokens INTEGER NOT NULL
+  );
+  CREATE INDEX requests_session ON requests (session_id, at);
+  `,
 ];

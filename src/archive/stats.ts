@@ -99,3 +99,64 @@ export function sessionStats(db: Database, only?: string): SessionStats[] {
     };
   });
 }
+
+export interface ArchiveTotals {
+  readonly sessions: number;
+  readonly toolCalls: number;
+  /** Batches over every session: each one a cache rewrite Endless caused. */
+  readonly batches: number;
+}
+
+export function archiveTotals(db: Database): ArchiveTotals {
+  const calls = db.query<{ sessions: number; calls: number }, []>("SELECT count(DISTINCT session_id) AS sessions, count(*) AS calls FROM tool_calls").get();
+  const batches = db.query<{ batches: number | null }, []>("SELECT sum(batch) AS batches FROM frontiers").get();
+  return { sessions: calls?.sessions ?? 0, toolCalls: calls?.calls ?? 0, batches: batches?.batches ?? 0 };
+}
+
+/** Tokens and dollars a compression model (an LLM writing observations) spent. */
+export interface CompressionSpend {
+  /** Whether any compression model is configured; with none, every figure below is 0. */
+  readonly configured: boolean;
+  readonly calls: number;
+  readonly inputTokens: number;
+  readonly outputTokens: number;
+  readonly costUSD: number;
+}
+
+/**
+ * What compression models spent, for one session or in total: the one place the stats, the report and
+ * `/endless` read it from. This version makes every observation with the fast compressors and calls no
+ * model, so there is nothing to spend yet; the LLM observer (issue 12) fills this from its job table.
+ */
+export function compressionSpend(_db: Database, _sessionID?: string): CompressionSpend {
+  return { configured: false, calls: 0, inputTokens: 0, outputTokens: 0, costUSD: 0 };
+}
+
+/** One of a session's largest archived outputs, and what requests carry in its place now. */
+export interface LargeOutput {
+  readonly callID: string;
+  readonly tool: string;
+  readonly input: string;
+  readonly tokens: number;
+  /** The text sent instead (observation, pointer or the output kept whole); absent while it goes raw. */
+  readonly sentAs?: string;
+  readonly sentTokens: number;
+}
+
+export function largestOutputs(db: Database, sessionID: string, limit = 10): LargeOutput[] {
+  return db
+    .query<{ call_id: string; tool: string; input: string; tokens: number; render: string | null }, [string, number]>(
+      `SELECT c.call_id, c.tool, c.input, c.tokens, r.text AS render FROM tool_calls c
+       LEFT JOIN renders r ON r.session_id = c.session_id AND r.call_id = c.call_id
+       WHERE c.session_id = ? ORDER BY c.tokens DESC, c.id LIMIT ?`,
+    )
+    .all(sessionID, limit)
+    .map((r) => ({
+      callID: r.call_id,
+      tool: r.tool,
+      input: r.input,
+      tokens: r.tokens,
+      ...(r.render === null ? {} : { sentAs: r.render }),
+      sentTokens: r.render === null ? r.tokens : countTokens(r.render),
+    }));
+}

@@ -4,22 +4,30 @@ import { z } from "zod";
 import { pickSession, renderHtml, renderSvg } from "../replay/chart.ts";
 import { POLICY_NAMES, type PolicyName } from "../replay/policies/index.ts";
 import { textReport, toJson } from "../replay/report.ts";
-import { runBench } from "../replay/run.ts";
+import { defaultOpencodeDb, listStoredSessions, readStoredSession } from "../replay/importers/opencode-db.ts";
+import { type Session, type Skipped, stepCount } from "../replay/importers/model.ts";
+import { type BenchOptions, type BenchReport, benchSessions, runBench } from "../replay/run.ts";
 import { EndlessOptions, type PolicyConfig, policyOf } from "../config/schema.ts";
-import { type Command, type CommandIO, openExistingArchive, UsageError } from "./io.ts";
+import { type Command, type CommandIO, openExistingArchive, openOpencodeStorage, progressBar, UsageError } from "./io.ts";
 import { openArchiveReadOnly } from "../archive/open.ts";
 import { exportLlmCache, type LlmCache, loadLlmCache } from "../replay/llm-cache.ts";
 import { CompressionOptions } from "../config/compression.ts";
 import { createProviderRegistry } from "../observer/providers.ts";
 
 const USAGE = `usage: endless bench [options] PATH...
+       endless bench --opencode [--since DATE] [--session ID] [--opencode-db FILE] [options]
 
 Replays recorded agent sessions under every context policy, side by side: input tokens, peak context,
 cost with and without the prompt cache, cache breaks, fact retention, compute time. Each PATH is a session
 file or a folder searched recursively for them: opencode export JSON, Claude Code .jsonl transcripts,
-SWE-agent .traj, OpenHands trajectory JSON. Unreadable files are skipped with a message.
+SWE-agent .traj, OpenHands trajectory JSON. Unreadable files are skipped with a message. With --opencode
+it replays your own sessions straight from opencode's storage (read-only), with a progress bar on stderr.
 
 options:
+  --opencode             replay the sessions in opencode's storage instead of files
+  --opencode-db FILE     opencode's storage (default: $XDG_DATA_HOME/opencode/opencode.db)
+  --since DATE           with --opencode: only sessions updated since DATE (e.g. 2026-11-01)
+  --session ID           with --opencode: only this session
   --json                 print one JSON object on stdout instead of the table
   --chart FILE           write a chart of context size per request (FILE ends in .svg or .html)
   --chart-session NAME   the session to chart: its name or part of its path (default: most requests)
@@ -64,9 +72,26 @@ const policyList = z
     return POLICY_NAMES.filter((p) => names.includes(p));
   });
 
+const since = z
+  .string()
+  .optional()
+  .transform((text, ctx): number | undefined => {
+    if (text === undefined) return undefined;
+    const time = Date.parse(text);
+    if (Number.isNaN(time)) {
+      ctx.addIssue({ code: "custom", message: `--since takes a date, e.g. --since 2026-11-01 (got "${text}")` });
+      return z.NEVER;
+    }
+    return time;
+  });
+
 export const BenchArgs = z
   .object({
-    paths: z.array(z.string()).min(1, "give at least one session file or folder, e.g. `endless bench ../shared/corpus`"),
+    paths: z.array(z.string()),
+    opencode: z.boolean(),
+    opencodeDb: z.string().min(1).optional(),
+    since,
+    session: z.string().min(1).optional(),
     json: z.boolean(),
     quiet: z.boolean(),
     chart: z
@@ -93,6 +118,15 @@ export const BenchArgs = z
   })
   .refine((a) => a.chartSession === undefined || a.chart !== undefined, {
     message: "--chart-session picks the session for --chart: give --chart FILE.svg too",
+  })
+  .refine((a) => a.opencode || a.paths.length > 0, {
+    message: "give at least one session file or folder, e.g. `endless bench ../shared/corpus`, or --opencode for your own sessions",
+  })
+  .refine((a) => !a.opencode || a.paths.length === 0, {
+    message: "--opencode reads opencode's storage: give no PATH with it (or drop --opencode to read files)",
+  })
+  .refine((a) => a.opencode || (a.since === undefined && a.session === undefined && a.opencodeDb === undefined), {
+    message: "--since, --session and --opencode-db choose sessions in opencode's storage: give --opencode too",
   });
 export type BenchArgs = z.infer<typeof BenchArgs>;
 
@@ -114,6 +148,10 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs | "help" {
       options: {
         json: { type: "boolean", default: false },
         quiet: { type: "boolean", default: false },
+        opencode: { type: "boolean", default: false },
+        "opencode-db": { type: "string" },
+        since: { type: "string" },
+        session: { type: "string" },
         help: { type: "boolean", short: "h", default: false },
         chart: { type: "string" },
         "chart-session": { type: "string" },
@@ -136,6 +174,10 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs | "help" {
   if (v.help) return "help";
   const result = BenchArgs.safeParse({
     paths: parsed.positionals,
+    opencode: v.opencode,
+    opencodeDb: v["opencode-db"],
+    since: v.since,
+    session: v.session,
     json: v.json,
     quiet: v.quiet,
     chart: v.chart,
@@ -186,6 +228,36 @@ async function writeChart(args: BenchArgs & { chart: string }, report: Awaited<R
   return true;
 }
 
+/**
+ * Reads the user's sessions from opencode's storage (read-only) and replays them, a progress bar on
+ * stderr. Undefined (after saying why) when the storage cannot be read or the session is not in it.
+ */
+async function benchOpencode(args: BenchArgs, options: Omit<BenchOptions, "progress">, io: CommandIO): Promise<BenchReport | undefined> {
+  const path = args.opencodeDb ?? defaultOpencodeDb();
+  const db = openOpencodeStorage(path);
+  try {
+    const stored = listStoredSessions(db, { since: args.since, sessionID: args.session });
+    if (args.session !== undefined && stored.length === 0) {
+      io.err(`endless bench: no session ${args.session} in ${path}: \`opencode session list\` shows the ids`);
+      return undefined;
+    }
+    const sessions: Session[] = [];
+    const skipped: Skipped[] = [];
+    for (const entry of stored) {
+      const session = readStoredSession(db, entry, path);
+      if (stepCount(session) > 0) sessions.push(session);
+      else skipped.push({ file: session.file, reason: "it holds no model calls" });
+    }
+    if (!args.quiet) io.err(`bench: read ${sessions.length} sessions from ${path}${skipped.length > 0 ? ` (${skipped.length} without model calls skipped)` : ""}`);
+    const bar = progressBar(io, sessions.length, "sessions");
+    const report = await benchSessions(sessions, { ...options, progress: args.quiet ? undefined : (line) => bar.tick(line.replace(/^\[\d+\/\d+\] /, "")) }, skipped);
+    if (!args.quiet) bar.done();
+    return report;
+  } finally {
+    db.close();
+  }
+}
+
 /** The model that fills the cache (--llm-model), reached with what opencode's env and auth.json hold. */
 function cacheFiller(args: BenchArgs) {
   if (args.llmModel === undefined) return undefined;
@@ -227,15 +299,14 @@ export const benchCommand: Command = {
     const llm = args.llmCache === undefined ? undefined : await loadLlmCache(args.llmCache, cacheFiller(args)).catch((error: unknown) => {
       throw new UsageError(error instanceof Error ? error.message : String(error));
     });
-    const report = await runBench(args.paths, {
-      policies: args.policies,
-      config,
-      llm,
-      ...(args.window !== undefined ? { window: args.window } : {}),
-      progress: args.quiet ? undefined : (line) => io.err(`bench: ${line}`),
-    });
+    const options = { policies: args.policies, config, llm, ...(args.window !== undefined ? { window: args.window } : {}) };
+    const report = args.opencode
+      ? await benchOpencode(args, options, io)
+      : await runBench(args.paths, { ...options, progress: args.quiet ? undefined : (line) => io.err(`bench: ${line}`) });
+    if (report === undefined) return 1;
     if (report.sessions === 0) {
-      io.err(`endless bench: no session could be read from ${args.paths.join(", ")}${report.skipped.length > 0 ? " (see the skipped files above)" : ""}`);
+      const from = args.opencode ? `opencode's storage${args.since === undefined ? "" : " since --since"}` : args.paths.join(", ");
+      io.err(`endless bench: no session could be read from ${from}${report.skipped.length > 0 ? " (see the skipped ones above)" : ""}`);
       return 1;
     }
     await llm?.save();

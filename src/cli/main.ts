@@ -1,8 +1,10 @@
 #!/usr/bin/env bun
 import { benchCommand } from "./bench.ts";
 import { type Command, type CommandIO, processIO, UsageError } from "./io.ts";
+import { doctorCommand } from "./doctor.ts";
 import { forgetCommand } from "./forget.ts";
 import { optionsCommand } from "./options.ts";
+import { reportCommand } from "./report.ts";
 import { patchOpencodeCommand } from "./patch-opencode.ts";
 import { statsCommand } from "./stats.ts";
 
@@ -11,6 +13,8 @@ const COMMANDS: Readonly<Record<string, Command>> = {
   options: optionsCommand,
   stats: statsCommand,
   forget: forgetCommand,
+  doctor: doctorCommand,
+  report: reportCommand,
   "patch-opencode": patchOpencodeCommand,
 };
 

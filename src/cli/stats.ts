@@ -1,30 +1,38 @@
+import type { Database } from "bun:sqlite";
+import { existsSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { z } from "zod";
 import { defaultArchivePath, openArchiveReadOnly } from "../archive/open.ts";
-import { type CompressionBill, compressionBill, type SessionStats, sessionStats } from "../archive/stats.ts";
-import { type Command, openExistingArchive, UsageError } from "./io.ts";
+import { type CompressionBill, compressionBill, sessionStats } from "../archive/stats.ts";
+import { defaultOpencodeDb } from "../replay/importers/opencode-db.ts";
+import { type SessionBill, sessionBill } from "./bill.ts";
+import { type Command, openExistingArchive, openOpencodeStorage, UsageError } from "./io.ts";
 
-const USAGE = `usage: endless stats [--archive FILE] [--session ID] [--json]
+const USAGE = `usage: endless stats [--archive FILE] [--opencode-db FILE] [--session ID] [--json]
 
-What Endless did per session, from its archive: tool calls archived, their tokens, how many are sent as
-observations and what that saves, and how often the frontier moved; with a compression model configured,
-what the LLM observations cost (tokens, USD), how many jobs ran, what they save per request, and the cache
-writes their swap-in caused, per session and for all sessions.
+The whole bill per session: tokens sent against what stock opencode would have sent, the prompt-cache
+figures, the cache rewrites and compression-model spend Endless caused (model calls, jobs, what the
+LLM observations save per request and the cache writes their swap-in caused), server-side edits, and the net
+saving in tokens and in dollars at the model's list price; without --session, the LLM observations of all
+sessions too. Figures opencode recorded from the provider
+are marked "reported"; Endless's own counts are marked "estimated".
 
 options:
-  --archive FILE   the archive (default: $XDG_DATA_HOME/opencode-endless/archive.db, as the plugin uses)
-  --session ID     one session only
-  --json           one JSON array on stdout
-  -h, --help       this text`;
+  --archive FILE      the archive (default: $XDG_DATA_HOME/opencode-endless/archive.db, as the plugin uses)
+  --opencode-db FILE  opencode's storage, read-only, for the reported usage (default: $XDG_DATA_HOME/opencode/opencode.db)
+  --session ID        one session only
+  --json              one JSON array on stdout
+  -h, --help          this text`;
 
 const StatsArgs = z.object({
   archive: z.string().min(1),
+  opencodeDb: z.string().min(1).optional(),
   session: z.string().min(1).optional(),
   json: z.boolean(),
 });
 
-/** One line on LLM observations: what the model calls cost against what they save; nothing when none ran. */
-function billLine(bill: CompressionBill): string | undefined {
+/** LLM observations: what the model calls cost against what they save; undefined when none ran. */
+function billLine(bill: CompressionBill, indent: string): string | undefined {
   const j = bill.jobs;
   const queued = j.pending + j.running + j.done + j.failed + j.skipped;
   if (queued === 0 && bill.spent.calls === 0) return undefined;
@@ -33,52 +41,104 @@ function billLine(bill: CompressionBill): string | undefined {
       ? `$${bill.spent.costUsd.toFixed(4)}`
       : `$${bill.spent.costUsd.toFixed(4)} + ${bill.spent.unpricedCalls} calls with no known price (set compression.prices)`;
   return [
-    `  LLM observations: ${bill.spent.calls} model calls, ${bill.spent.inputTokens} in + ${bill.spent.outputTokens} out tokens, ${cost};`,
-    `    jobs ${j.done} done, ${j.pending + j.running} waiting, ${j.failed} failed, ${j.skipped} skipped;`,
-    `    ${bill.llmRendered} calls sent as LLM observations, ${bill.savedTokensPerRequest} tokens fewer per request than the fast ones;`,
-    `    ${bill.swaps} batches swapped them in, making the cache write ${bill.swapCacheWriteTokens} tokens again`,
-  ].join("\n");
+    `LLM observations: ${bill.spent.calls} model calls, ${bill.spent.inputTokens} in + ${bill.spent.outputTokens} out tokens, ${cost};`,
+    `jobs ${j.done} done, ${j.pending + j.running} waiting, ${j.failed} failed, ${j.skipped} skipped;`,
+    `${bill.llmRendered} calls sent as LLM observations, ${bill.savedTokensPerRequest} tokens fewer per request than the fast ones;`,
+    `${bill.swaps} batches swapped them in, making the cache write ${bill.swapCacheWriteTokens} tokens again`,
+  ].join(`\n${indent}`);
 }
 
-function row(s: SessionStats): string {
-  const saved = s.compressedOutputTokens - s.observationTokens;
-  const edits = s.serverEdits.reported
-    ? `server cleared ${s.serverEdits.clearedToolUses} tool uses (${s.serverEdits.clearedInputTokens} tokens)`
-    : "server-side clearing: not reported by stock opencode (see `endless patch-opencode`)";
-  const usage = s.usage
-    ? [`  ${s.usage.steps} LLM steps: ${s.usage.inputTokens} input, ${s.usage.cacheReadTokens} cache read, ${s.usage.cacheWriteTokens} cache write, ${s.usage.outputTokens} output tokens`]
-    : [];
-  return [
-    `${s.sessionID}: ${s.toolCalls} tool calls archived, ${s.outputTokens} output tokens`,
-    `  ${s.compressedCalls} sent as observations after ${s.batches} batches: ${s.compressedOutputTokens} -> ${s.observationTokens} tokens (${saved} fewer per request)`,
-    ...usage,
-    `  ${edits}`,
-    ...(billLine(s.compression) === undefined ? [] : [billLine(s.compression)!]),
-  ].join("\n");
+const n = (value: number): string => Math.round(value).toLocaleString("en-US");
+const usd = (value: number): string => `${value < 0 ? "-" : ""}$${Math.abs(value).toFixed(4)}`;
+
+function row(b: SessionBill): string {
+  const lines = [`${b.sessionID}: ${n(b.toolCalls)} tool calls archived, ${n(b.endless.requests)} requests shaped by Endless`];
+  const add = (label: string, text: string) => lines.push(`  ${label.padEnd(20)}${text}`);
+  const reported = b.reported;
+  add("sent", `${n(b.sent.tokens)} input tokens [${b.sent.source}]${reported ? ` over ${n(reported.requests)} requests, ${n(reported.outputTokens)} output tokens` : ""}`);
+  add("stock would send", `${n(b.stockTokens)} input tokens [${b.sent.source === "reported" ? "reported + estimated" : "estimated"}]`);
+  add(
+    "prompt cache",
+    b.cache.source === "reported"
+      ? `${n(b.cache.readTokens)} read, ${n(b.cache.writeTokens)} written [reported]`
+      : reported
+        ? "no cache figures in the provider's usage [not reported]"
+        : "no reported usage for this session [not reported]",
+  );
+  add("kept out", `${n(b.endless.savedTokens)} tool-output tokens (${n(b.endless.toolTokensRaw)} raw -> ${n(b.endless.toolTokensSent)} sent) [estimated]`);
+  add("cache rewrites", `${n(b.endless.batches)} batches, ${n(b.endless.rewriteTokens)} tool tokens written to the cache again [estimated]`);
+  add("compression model", billLine(b.compression, " ".repeat(22)) ?? "no LLM observations: 0 tokens, $0");
+  add(
+    "server-side edits",
+    b.serverEdits.reported
+      ? `cleared ${n(b.serverEdits.clearedToolUses)} tool uses (${n(b.serverEdits.clearedInputTokens)} tokens) [reported]`
+      : "not reported by stock opencode (see `endless patch-opencode`)",
+  );
+  const money = b.net.usd;
+  add(
+    "net saving",
+    `${n(b.net.tokens)} tokens; ${
+      money
+        ? `${usd(money.net)} at ${money.price} list price (${usd(money.saved)} kept out at the cache-read price, -${usd(money.cacheRewrites)} cache rewrites, -${usd(money.compression)} compression) [estimated]`
+        : `no list price for ${reported?.models[0] ?? "this session's model"}: tokens only`
+    }`,
+  );
+  if (reported && reported.costUSD > 0) add("opencode's cost", `${usd(reported.costUSD)} for the session as sent [reported]`);
+  return lines.join("\n");
+}
+
+/**
+ * opencode's storage for the reported figures: the one named must be readable; the default one is used
+ * when it exists (without it the figures are Endless's estimates, and the output says so).
+ */
+function openStorage(named: string | undefined): { db?: Database; note?: string } {
+  const path = named ?? defaultOpencodeDb();
+  if (named === undefined && !existsSync(path)) return { note: `no opencode storage at ${path}: figures are Endless's estimates; pass --opencode-db FILE for reported usage` };
+  return { db: openOpencodeStorage(path) };
 }
 
 export const statsCommand: Command = {
-  summary: "what Endless did per session, from its archive",
+  summary: "the whole bill per session: sent vs stock, cache, rewrites, compression spend, net saving",
   usage: USAGE,
   async run(argv, io) {
     const { values } = parseArgs({
       args: [...argv],
-      options: { archive: { type: "string" }, session: { type: "string" }, json: { type: "boolean", default: false }, help: { type: "boolean", short: "h", default: false } },
+      options: {
+        archive: { type: "string" },
+        "opencode-db": { type: "string" },
+        session: { type: "string" },
+        json: { type: "boolean", default: false },
+        help: { type: "boolean", short: "h", default: false },
+      },
       strict: true,
     });
     if (values.help) {
       io.out(USAGE);
       return 0;
     }
-    const parsed = StatsArgs.safeParse({ ...values, archive: values.archive ?? defaultArchivePath() });
+    const parsed = StatsArgs.safeParse({ ...values, opencodeDb: values["opencode-db"], archive: values.archive ?? defaultArchivePath() });
     if (!parsed.success) throw new UsageError(parsed.error.issues.map((i) => `--${i.path.join(".")}: ${i.message}`).join("; "));
-    const db = openExistingArchive(parsed.data.archive, openArchiveReadOnly);
-    const stats = sessionStats(db, parsed.data.session);
-    const total = parsed.data.session === undefined ? billLine(compressionBill(db)) : undefined;
-    db.close();
-    if (parsed.data.json) io.out(JSON.stringify(stats, null, 2));
-    else if (stats.length === 0) io.out(`no sessions in ${parsed.data.archive}`);
-    else io.out([...stats.map(row), ...(total === undefined ? [] : [`all sessions:\n${total}`])].join("\n"));
-    return 0;
+    const args = parsed.data;
+    const db = openExistingArchive(args.archive, openArchiveReadOnly);
+    const storage = openStorage(args.opencodeDb);
+    try {
+      const stats = sessionStats(db, args.session);
+      if (args.session !== undefined && stats.length === 0) {
+        io.err(`endless stats: no session ${args.session} in ${args.archive}: run \`endless stats\` without --session to list the archived sessions`);
+        return 1;
+      }
+      const bills = stats.map((s) => sessionBill({ db, stats: s, opencode: storage.db }));
+      if (storage.note !== undefined) io.err(`endless stats: ${storage.note}`);
+      if (args.json) io.out(JSON.stringify(bills, null, 2));
+      else if (bills.length === 0) io.out(`no sessions in ${args.archive}`);
+      else {
+        const total = args.session === undefined ? billLine(compressionBill(db), "  ") : undefined;
+        io.out([...bills.map(row), ...(total === undefined ? [] : [`all sessions, compression model:\n  ${total}`])].join("\n\n"));
+      }
+      return 0;
+    } finally {
+      db.close();
+      storage.db?.close();
+    }
   },
 };

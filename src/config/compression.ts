@@ -73,7 +73,7 @@ export const CompressionOptions = z
     prices: z
       .record(ModelRef, Price)
       .default({})
-      .describe('"provider/model" -> { input, output } USD per million tokens; default: the cost opencode knows for the model, else unknown'),
+      .describe('"provider/model" -> { input, output } USD per million tokens; default: the cost opencode knows for the model, else the list price of its id (src/tokens/prices.ts), else unknown'),
     providers: z
       .record(z.string().min(1), Endpoint)
       .default({})

@@ -78,6 +78,8 @@ export interface ShapeResult {
   readonly inputs: ReadonlyMap<string, string>;
   readonly batched: boolean;
   readonly batch: number;
+  /** The calls this request's batch compressed for the first time (empty between batches). */
+  readonly added: readonly string[];
   /** Why a due batch did not happen (the request then carries the frozen renders unchanged). */
   readonly batchFailed?: string;
 }
@@ -164,7 +166,7 @@ export async function shapeContext(input: ShapeInput): Promise<ShapeResult> {
   const visible = new Set(input.calls.map((c) => c.callID));
   const alreadyCompressed = new Set([...state.renders.keys()].filter((id) => visible.has(id)));
   const batch = planBatch(input.calls, alreadyCompressed, input.config, input.unseen);
-  const frozen = { renders: onlyVisible(state.renders, visible), inputs: onlyVisible(state.inputs, visible), batched: false, batch: state.batch };
+  const frozen = { renders: onlyVisible(state.renders, visible), inputs: onlyVisible(state.inputs, visible), batched: false, batch: state.batch, added: [] };
   if (batch.length === 0) return frozen;
   try {
     const { renders, inputs } = await renderBatch(input, new Set([...alreadyCompressed, ...batch]));
@@ -178,7 +180,7 @@ export async function shapeContext(input: ShapeInput): Promise<ShapeResult> {
       inputs: new Map([...keptInputs, ...inputs]),
     };
     await input.store.save(input.sessionID, next);
-    return { renders, inputs, batched: true, batch: next.batch };
+    return { renders, inputs, batched: true, batch: next.batch, added: batch };
   } catch (error) {
     // A batch that cannot be made waits for the next request; this one keeps what the cache already holds.
     return { ...frozen, batchFailed: error instanceof Error ? error.message : String(error) };

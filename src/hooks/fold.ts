@@ -37,6 +37,15 @@ export interface Folder {
   digest(sessionID: string): string;
 }
 
+/** One move of the fold, as the user is told of it. */
+export interface FoldEvent {
+  readonly sessionID: string;
+  readonly folds: number;
+  readonly messages: number;
+  readonly freedTokens: number;
+  readonly digestTokens: number;
+}
+
 interface Session {
   record: FoldRecord;
   /** Tokens of the messages of the last request this session sent (to learn the overhead from its usage). */
@@ -115,6 +124,8 @@ export function createFolder(deps: {
   log: Logger;
   /** Paths under it are shown relative in the digest (the project's directory). */
   root?: string;
+  /** Told of each fold move: tokens of turns it took out of what is sent, less the growth of the digest. */
+  onFold?: (event: FoldEvent) => void;
 }): Folder {
   const sessions = new Map<string, Session>();
   let rawOutputs = new Map<string, number>();
@@ -242,12 +253,16 @@ export function createFolder(deps: {
         const foldable = Math.min(units.length - deps.options.keepNewest, firstUnseen === -1 ? units.length : firstUnseen);
         const plan = planFold({ units, foldable, fixedTokens: fixed, state, marks });
         if (plan.moved) {
+          const before = foldedIndex(units, state?.through);
           const through = foldedIndex(units, plan.through);
           const foldedCalls = messages.slice(1, through + 2).reduce((n, m) => n + m.parts.filter((p) => p.type === "tool").length, 0);
           const digest = render(sessionID, marks.digestBudget, foldedCalls);
           state = { anchor: first.info.id, through: plan.through, folds: (state?.folds ?? 0) + 1, digest: digest.text, digestTokens: digest.tokens };
           moved = true;
           deps.log("info", `session ${sessionID}: fold ${state.folds}: ${through + 1} messages (${foldedCalls} tool calls) sent as the ledger digest (${digest.tokens} tokens); the request was ~${plan.estimate} of ${usable} usable`);
+          const taken = units.slice(before + 1, through + 1).reduce((n, u) => n + u.tokens, 0);
+          const freedTokens = taken - (digest.tokens - (s.record.state?.digestTokens ?? 0));
+          deps.onFold?.({ sessionID, folds: state.folds, messages: through - before, freedTokens, digestTokens: digest.tokens });
         }
       }
       if (moved) {

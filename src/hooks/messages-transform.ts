@@ -1,6 +1,7 @@
 import type { Message, Part, ToolPart, ToolStateCompleted } from "@opencode-ai/sdk";
 import type { PolicyConfig } from "../config/schema.ts";
 import { type CallView, elidedInputTokens, type SessionStore, shapeContext } from "../context/engine.ts";
+import type { RequestRecord } from "../archive/requests.ts";
 import { redactSecrets } from "../compress/redact.ts";
 import type { Logger } from "../log/logger.ts";
 import { isRecord } from "../json/record.ts";
@@ -86,6 +87,50 @@ function tokenMemo(): (key: string, count: () => number) => number {
   };
 }
 
+/** Token counts of render texts by call, recounted only when a call's render changes. */
+function renderMemo(): (callID: string, text: string) => number {
+  const cache = new Map<string, { text: string; tokens: number }>();
+  return (callID, text) => {
+    const known = cache.get(callID);
+    if (known?.text === text) return known.tokens;
+    const tokens = countTokens(text);
+    cache.set(callID, { text, tokens });
+    return tokens;
+  };
+}
+
+/**
+ * What this request carries in tool-output tokens against stock opencode, and at a batch what it freed and
+ * how much of the request, from the first newly compressed call on, the provider's cache writes again.
+ */
+function measureRequest(
+  sessionID: string,
+  parts: readonly CompletedToolPart[],
+  shaped: { renders: ReadonlyMap<string, string>; batch: number; added: readonly string[] },
+  raw: (part: CompletedToolPart) => number,
+  rendered: (callID: string, text: string) => number,
+): RequestRecord {
+  const added = new Set(shaped.added);
+  let toolTokensSent = 0;
+  let toolTokensRaw = 0;
+  let freedTokens = 0;
+  let rewriteTokens = 0;
+  let rewriting = false;
+  for (const part of parts) {
+    const rawTokens = raw(part);
+    const render = shaped.renders.get(part.callID);
+    const sent = render === undefined ? rawTokens : rendered(part.callID, render);
+    toolTokensRaw += rawTokens;
+    toolTokensSent += sent;
+    if (added.has(part.callID)) {
+      freedTokens += rawTokens - sent;
+      rewriting = true;
+    }
+    if (rewriting) rewriteTokens += sent;
+  }
+  return { sessionID, batch: shaped.batch, toolTokensSent, toolTokensRaw, freedTokens, rewriteTokens };
+}
+
 /**
  * `experimental.chat.messages.transform`: replaces older tool outputs with their observations, and the bulky
  * input fields of older calls (opencode builds each tool_use block from `state.input`) with stand-ins, in
@@ -100,6 +145,8 @@ export function createMessagesTransformHook(deps: {
   recovery?: Recovery;
   /** Secrets in observations are replaced (the raw outputs sent before them are left as opencode has them). */
   redact?: boolean;
+  /** Told what each shaped request carried (the request log, the batch toast); its failure never reaches the request. */
+  onRequest?: (request: RequestRecord) => void;
 }) {
   const memo = tokenMemo();
   const key = (part: CompletedToolPart, half: string) => `${part.sessionID}\u0000${part.callID}\u0000${half}`;
@@ -107,6 +154,7 @@ export function createMessagesTransformHook(deps: {
   const inputTokensOf = (part: CompletedToolPart) =>
     memo(key(part, "bulky"), () => (deps.config.compressInputs ? elidedInputTokens(part.callID, part.state.input, countTokens) : 0));
   const countOnce = (id: string, text: () => string) => memo(id, () => countTokens(text()));
+  const renderTokensOf = renderMemo();
 
   return async (input: unknown, output: WithMessages): Promise<void> => {
     const sessionID = sessionOf(input, output.messages);
@@ -153,6 +201,13 @@ export function createMessagesTransformHook(deps: {
       if (render !== undefined) part.state.output = deps.redact ? redactSecrets(render) : render;
       const input = inputs.get(part.callID);
       if (input !== undefined) part.state.input = input;
+    }
+    if (deps.onRequest !== undefined) {
+      try {
+        deps.onRequest(measureRequest(sessionID, parts, shaped, tokensOf, renderTokensOf));
+      } catch (error) {
+        deps.log("warn", `session ${sessionID}: the request was not logged: ${error instanceof Error ? error.message : String(error)}`);
+      }
     }
     if (deps.folder === undefined) return;
     try {

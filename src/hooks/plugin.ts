@@ -1,4 +1,4 @@
-import type { Hooks, PluginInput } from "@opencode-ai/plugin";
+import type { Config, Hooks, PluginInput } from "@opencode-ai/plugin";
 import { createArchiveLink, HOOK_BUSY_TIMEOUT_MS } from "../archive/link.ts";
 import { defaultArchivePath, openArchive, openOrRecoverArchive } from "../archive/open.ts";
 import { createIdleWork } from "../archive/idle-work.ts";
@@ -8,11 +8,14 @@ import { policyOf, RECALL_TOOL } from "../config/schema.ts";
 import { createMessagesTransformHook } from "./messages-transform.ts";
 import { createToolAfterHook } from "./tool-after.ts";
 import { type Logger, opencodeLogger } from "../log/logger.ts";
-import { createNotice } from "../log/notice.ts";
+import { createNotice, createToast } from "../log/notice.ts";
 import { guard } from "./guard.ts";
 import { createRecovery } from "./recover.ts";
 import { type ChatParamsHook, callFactsOf, createChatParamsHook } from "./chat-params.ts";
 import { createRecallTool } from "../recall/tool.ts";
+import { createStatusCommand, lastReportedInput } from "./command.ts";
+import { createRequestRecorder, foldToast } from "./request-log.ts";
+import { endlessStatus, formatStatus, type PluginState, type Window } from "./status.ts";
 import { activePatches, describePatches } from "../patch/detect.ts";
 import { createLedgerStore } from "../archive/ledger.ts";
 import { createCompactingHook, createCompactionSummary } from "./compacting.ts";
@@ -34,7 +37,7 @@ const SIDE_AGENTS = new Set(["title", "summary", "compaction"]);
  * Builds the plugin's hooks from its options. Nothing at start turns Endless off but `enabled: false`: a bad
  * option falls back to its default, a damaged archive is moved aside for a fresh one, an archive that cannot
  * be opened (or was written by a newer version) leaves the plugin working from memory. Each is said once,
- * as a toast and a log line. `observer` lets tests watch the compression worker (its events) and point it
+ * as a toast and a log line; with `enabled: false` only `/endless` remains, to say so. `observer` lets tests watch the compression worker (its events) and point it
  * at its own providers.
  */
 export async function createEndlessHooks(
@@ -44,10 +47,22 @@ export async function createEndlessHooks(
   observer: Partial<ObserverSetup> = {},
 ): Promise<Hooks & Partial<PatchedHooks>> {
   const notice = createNotice(input.client, log);
+  const windows = new Map<string, Window>();
   const loaded = loadOptions(rawOptions);
   if (loaded.problems.length > 0) notice("options", "warn", `options: ${loaded.problems.join("; ")}`);
   const options = loaded.options;
-  if (!options.enabled) return {};
+  const compressionConfigured = Object.keys(options.compression.models).length > 0;
+  const statusHooks = (state: PluginState) =>
+    createStatusCommand({
+      client: input.client,
+      log,
+      status: async (sessionID) =>
+        formatStatus(endlessStatus({ state, sessionID, window: windows.get(sessionID), usedTokens: await lastReportedInput(input.client, sessionID), compressionConfigured })),
+    });
+  if (!options.enabled) {
+    log("info", "off: the enabled option is false");
+    return { ...statusHooks({ on: false, reason: "the enabled option is false" }), "chat.params": async (params) => trackWindow(windows, params) };
+  }
   const path = options.archivePath ?? defaultArchivePath();
   const start = openOrRecoverArchive(path, { busyTimeoutMs: HOOK_BUSY_TIMEOUT_MS });
   if (start.kind === "opened" && start.movedAside !== undefined) {
@@ -66,7 +81,8 @@ export async function createEndlessHooks(
   const store = compression.store;
   const ledgers = createLedgerStore(db);
   const idle = createIdleWork({ db: link, store, log, onIdle: compression.kick, maintenance: () => ledgers.persist() });
-  const folder = createFolder({ db, ledgers, store, options: options.fold, log, root: input.directory });
+  const toast = createToast(input.client, log);
+  const folder = createFolder({ db, ledgers, store, options: options.fold, log, root: input.directory, onFold: foldToast(toast) });
   const learnConfig = guard(
     "config",
     log,
@@ -76,24 +92,48 @@ export async function createEndlessHooks(
   type ChatParams = Parameters<ChatParamsHook>;
   // Each its own guard: one failing must not keep the others from learning what the call tells.
   const learnWindow = guard("chat.params (window)", log, async (params: ChatParams[0], output: ChatParams[1]) => {
+    trackWindow(windows, params);
     if (!SIDE_AGENTS.has(params.agent)) folder.learnLimit(params.sessionID, callFactsOf(params, output).limit);
   });
   const learnSession = guard("chat.params (compression)", log, async (params: ChatParams[0]) => compression.learnSession(params));
   const contextManagement = createChatParamsHook(options.contextManagement, (message) => log("info", message), policyOf(options));
   log("info", describePatches(activePatches()));
   const compactionSummary = createCompactionSummary({ db, store, folder });
+  const status = statusHooks({
+    on: true,
+    archivePath: path,
+    db,
+    reason: [
+      start.kind === "opened" ? "archive open" : `archive not open, working from memory: ${start.reason}`,
+      loaded.problems.length === 0 ? "options valid" : `${loaded.problems.length} options fell back to their defaults (${loaded.problems.join("; ")})`,
+    ].join("; "),
+  });
+  const registerCommand = guard("config (command)", log, async (config: Config) => status.config!(config));
   return {
+    "command.execute.before": status["command.execute.before"],
     dispose: async () => {
       await idle.flush();
       ledgers.persist();
       await compression.stop();
     },
-    config: (config) => learnConfig(config, undefined),
+    config: async (config) => {
+      await registerCommand(config, undefined);
+      await learnConfig(config, undefined);
+    },
     "tool.execute.after": guard("tool.execute.after", log, createToolAfterHook({ db: link, idle, observer: compression.worker, ledgers, recovery })),
     "experimental.chat.messages.transform": guard(
       "experimental.chat.messages.transform",
       log,
-      createMessagesTransformHook({ store, config: policyOf(options), log, folder, notice, recovery, redact: options.redact }),
+      createMessagesTransformHook({
+        store,
+        config: policyOf(options),
+        log,
+        folder,
+        notice,
+        recovery,
+        redact: options.redact,
+        onRequest: createRequestRecorder({ db: link, toast, notice }),
+      }),
     ),
     "chat.params": async (params, output) => {
       await learnWindow(params, output);
@@ -109,4 +149,11 @@ export async function createEndlessHooks(
       createCompactingHook({ options: options.compaction, compactionSummary, folder, log }),
     ),
   };
+}
+
+/** Remembers the model and window of the session's last main request, for `/endless`. */
+function trackWindow(windows: Map<string, Window>, params: Parameters<ChatParamsHook>[0]): void {
+  const model = params?.model;
+  if (model === undefined || SIDE_AGENTS.has(params.agent)) return;
+  windows.set(params.sessionID, { model: `${model.providerID}/${model.id}`, context: model.limit?.context ?? 0 });
 }

@@ -29,6 +29,7 @@ import type { Notice } from "../log/notice.ts";
 import { countTokens } from "../tokens/count.ts";
 import { callModel, type Endpoint, type ModelCallError, type ModelReply, type ModelRequest } from "./clients.ts";
 import { buildPrompt, checkObservation, PROMPT_VERSION, SYSTEM_PROMPT } from "./prompt.ts";
+import { listPrice } from "../tokens/prices.ts";
 import type { ProviderRegistry } from "./providers.ts";
 
 const DAY_MS = 86_400_000;
@@ -103,7 +104,8 @@ export function createCompressionWorker(deps: WorkerDeps): CompressionWorker {
     return b;
   };
 
-  const priceOf = (model: string) => options.prices[model] ?? deps.providers.price(model);
+  // The user's price first, then what opencode knows of the model, then the list price of its id.
+  const priceOf = (model: string) => options.prices[model] ?? deps.providers.price(model) ?? listPrice(model)?.price;
   const costOf = (model: string, reply: { inputTokens: number; outputTokens: number }): number | null => {
     const price = priceOf(model);
     return price === undefined ? null : (reply.inputTokens * price.input + reply.outputTokens * price.output) / 1e6;

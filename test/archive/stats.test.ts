@@ -41,7 +41,15 @@ describe("session stats", () => {
     const err: string[] = [];
     const io = { out: (t: string) => out.push(t), err: (t: string) => err.push(t) };
     expect(await main(["stats", "--archive", path, "--json"], io)).toBe(0);
-    expect(JSON.parse(out.join(""))[0].toolCalls).toBe(6);
+    const [bill] = JSON.parse(out.join(""));
+    expect(bill.toolCalls).toBe(6);
+    // Without opencode's record of the session, the figures are Endless's own, and say so.
+    expect(bill.sent.source).toBe("estimated (tool outputs only)");
+    expect(bill.cache.source).toBe("not reported");
+    expect(bill.endless.requests).toBe(1);
+    expect(bill.endless.savedTokens).toBe(bill.endless.toolTokensRaw - bill.endless.toolTokensSent);
+    expect(bill.endless.savedTokens).toBeGreaterThan(0);
+    expect(bill.stockTokens).toBe(bill.sent.tokens + bill.endless.savedTokens);
     expect(await main(["stats", "--archive", join(dir.path, "none.db")], io)).toBe(2);
     expect(err.join("")).toContain("no archive at");
   });

@@ -2,6 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { createEndlessHooks } from "../../src/hooks/plugin.ts";
 import { DIGEST_MARK } from "../../src/ledger/digest.ts";
+import { NOTABLE_FREED_TOKENS } from "../../src/hooks/request-log.ts";
 import type { Level } from "../../src/log/logger.ts";
 import { assistantWithTools, type Msg, userText } from "../../src/harness/fake-messages.ts";
 import { countTokens } from "../../src/tokens/count.ts";
@@ -49,6 +50,24 @@ async function play(hooks: Awaited<ReturnType<typeof hooksFor>>["hooks"], steps:
 }
 
 describe("folding in the transform", () => {
+  test("a fold that frees a notable amount is shown once as a toast, with what it freed", async () => {
+    using dir = tmpdir();
+    const toasts: string[] = [];
+    const lines: string[] = [];
+    const toastClient = { app: { log: async () => ({}) }, tui: { showToast: async (t: { body: { message: string } }) => toasts.push(t.body.message) } } as never;
+    const hooks = await createEndlessHooks({ client: toastClient, directory: "/p" }, { archivePath: join(dir.path, "a.db") }, (_l: Level, m: string) => lines.push(m));
+    await learnWindow(hooks);
+    await play(hooks, 200);
+    const folds = lines.filter((l) => / fold \d+: \d+ messages/.test(l)).length;
+    const foldToasts = toasts.filter((t) => t.startsWith("fold "));
+    expect(foldToasts.length).toBeGreaterThan(0);
+    expect(foldToasts.length).toBeLessThanOrEqual(folds);
+    for (const t of foldToasts) {
+      expect(t).toMatch(/^fold \d+ freed [\d,]+ tokens: \d+ older messages are sent as the session ledger/);
+      expect(Number(/freed ([\d,]+)/.exec(t)![1]!.replaceAll(",", ""))).toBeGreaterThanOrEqual(NOTABLE_FREED_TOKENS);
+    }
+  }, TIMEOUT);
+
   test("a session past the window's high mark is folded into one digest message; the prefix holds between folds", async () => {
     using dir = tmpdir();
     const { hooks, lines } = await hooksFor(join(dir.path, "a.db"));

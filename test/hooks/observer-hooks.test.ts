@@ -135,7 +135,7 @@ describe("the tool hook and the compression worker", () => {
     const out: string[] = [];
     expect(await main(["stats", "--archive", archivePath], { out: (t) => out.push(t), err: () => {} })).toBe(0);
     expect(out.join("\n")).toContain(`LLM observations: ${bill.spent.calls} model calls`);
-    expect(out.join("\n")).toContain("all sessions:");
+    expect(out.join("\n")).toContain("all sessions, compression model:");
     db.close();
   });
 });

@@ -120,6 +120,27 @@ describe("the compression worker against mock providers on 127.0.0.1", () => {
     expect(cmp.requests[0]!.body?.system).toBe(SYSTEM_PROMPT);
   });
 
+  test("the price: the options' first, else the list price of the model's id, else none (unpriced)", async () => {
+    const cmp = mock(() => ({ text: SUMMARY }));
+    const listed = setup({ models: { main: "cmp/claude-haiku-4-5" } }, { cmp: { baseURL: cmp.baseURL } });
+    listed.add("toolu_p1");
+    expect((await settled(listed, "toolu_p1")).state).toBe("done");
+    const atList = spentBy(listed.db, { sessionID: SESSION });
+    expect(atList.unpricedCalls).toBe(0);
+    expect(atList.costUsd).toBeCloseTo((atList.inputTokens * 1 + atList.outputTokens * 5) / 1e6, 12);
+
+    const own = setup({ models: { main: "cmp/claude-haiku-4-5" }, prices: { "cmp/claude-haiku-4-5": { input: 2, output: 7 } } }, { cmp: { baseURL: cmp.baseURL } });
+    own.add("toolu_p2");
+    expect((await settled(own, "toolu_p2")).state).toBe("done");
+    const atOwn = spentBy(own.db, { sessionID: SESSION });
+    expect(atOwn.costUsd).toBeCloseTo((atOwn.inputTokens * 2 + atOwn.outputTokens * 7) / 1e6, 12);
+
+    const unknown = setup({ models: { main: "cmp/mini" } }, { cmp: { baseURL: cmp.baseURL } });
+    unknown.add("toolu_p3");
+    expect((await settled(unknown, "toolu_p3")).state).toBe("done");
+    expect(spentBy(unknown.db, { sessionID: SESSION })).toMatchObject({ calls: 1, unpricedCalls: 1, costUsd: 0 });
+  });
+
   test("429 with retry-after waits as long as the provider asks, then succeeds", async () => {
     const cmp = mock((_r, i) => (i === 0 ? { error: { status: 429, type: "rate_limit_error", message: "slow down", headers: { "retry-after": "1" } } } : { text: SUMMARY }));
     const s = setup({ models: { main: "cmp/mini" } }, { cmp: { baseURL: cmp.baseURL } });

@@ -31,6 +31,12 @@ export function looksLikeClaudeCode(entries: readonly unknown[]): boolean {
   return entries.some((e) => isRecord(e) && (e.type === "user" || e.type === "assistant") && isRecord(e.message));
 }
 
+/** Every entry that carries a message is a sidechain: the transcript of one sub-agent run. */
+const isSubAgentTranscript = (entries: readonly unknown[]): boolean => {
+  const messages = entries.filter((e) => isRecord(e) && isRecord(e.message));
+  return messages.length > 0 && messages.every((e) => (e as Record<string, unknown>).isSidechain === true);
+};
+
 /** A tool_result's content: a string, or blocks (text, tool references, images). */
 function resultText(content: unknown): string {
   if (typeof content === "string") return content;
@@ -54,7 +60,9 @@ const isShellExit = (tool: string, output: string): boolean => tool === "Bash" &
 /**
  * Reads a Claude Code session transcript (~/.claude/projects/<project>/<session>.jsonl). Entries are taken
  * in file order, sub-agent (sidechain) entries and attachments left out. Assistant entries of one API message
- * id form one step; tool results are matched to their tool_use by id; thinking blocks are left out.
+ * id form one step; tool results are matched to their tool_use by id; thinking blocks are left out. A
+ * sub-agent's own transcript (`agent-*.jsonl`, every entry a sidechain) is a session of its own: there the
+ * sidechain entries are the session.
  */
 export function importClaudeCode(entries: readonly unknown[], file: string): Session {
   if (!looksLikeClaudeCode(entries)) {
@@ -64,8 +72,9 @@ export function importClaudeCode(entries: readonly unknown[], file: string): Ses
   const calls = new Map<string, PendingCall>();
   const steps = new Map<string, PendingStep>();
   let sessionID = "";
+  const subAgent = isSubAgentTranscript(entries);
   for (const entry of entries) {
-    if (!isRecord(entry) || entry.isSidechain === true || !isRecord(entry.message)) continue;
+    if (!isRecord(entry) || (entry.isSidechain === true && !subAgent) || !isRecord(entry.message)) continue;
     sessionID ||= asString(entry.sessionId);
     const content = entry.message.content;
     if (entry.type === "user") {

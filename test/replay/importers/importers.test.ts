@@ -56,6 +56,18 @@ describe("sessions.importClaudeCode", () => {
     expect(calls(session)[1]!.error).toBeUndefined();
   });
 
+  test("a sub-agent transcript (every entry a sidechain) is a session of its own and replays", () => {
+    const subAgent = CLAUDE_CODE_JSONL.split("\n")
+      .filter((line) => line.includes('"message"'))
+      .map((line) => JSON.stringify({ ...JSON.parse(line), isSidechain: true, agentId: "a1" }))
+      .join("\n");
+    const session = parseSession(subAgent, "/runs/task-1/agent-a1.jsonl");
+    expect(stepCount(session)).toBeGreaterThan(0);
+    expect(calls(session).map((c) => c.callID)).toEqual(["toolu_1", "toolu_2", "toolu_3"]);
+    // Its own sidechain step is part of it here, unlike in the parent transcript above.
+    expect(texts(session)).toContain("sub-agent");
+  });
+
   test("drops a torn last line but rejects a bad line in the middle", () => {
     expect(toolCallCount(parseSession(`${CLAUDE_CODE_JSONL}{"type":"user","mess`, "t.jsonl"))).toBe(3);
     const broken = CLAUDE_CODE_JSONL.replace("\n", "\n{oops\n");
