@@ -53,15 +53,24 @@ async function compressText(call: ToolCall): Promise<Observation | undefined> {
 }
 
 /**
+ * An observation must take at least this share of the output away. One that keeps more has cut the output's
+ * detail (lines an agent may need verbatim) for a few tokens: the output is kept whole instead (its handle
+ * then says nothing was left out, and the engine sends it as it is).
+ */
+const MIN_SAVING = 0.5;
+
+/**
  * The observation the model sees instead of `call.output`. Deterministic (same call, same text) and never
  * throws: any failure of a specialised compressor falls back to the generic head/tail.
  */
 export async function compress(call: ToolCall): Promise<Observation> {
+  let observation: Observation;
   try {
-    return await dispatch(call);
+    observation = await dispatch(call);
   } catch {
-    return headTailCompress(call, "generic");
+    observation = headTailCompress(call, "generic");
   }
+  return observation.text.length > call.output.length * (1 - MIN_SAVING) ? whole(call, observation.method) : observation;
 }
 
 const text = (call: ToolCall, key: string): string | null => inputString(call, key) ?? null;
