@@ -8,17 +8,20 @@ const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
 
 /**
  * Input tokens weighted by a prompt-cache model: a request's longest common prefix with the previous one
- * is read at 0.1x, the rest is written at 1.25x (Anthropic's cache prices relative to plain input).
+ * is read at 0.1x, the rest is written at 1.25x (Anthropic's cache prices relative to plain input). The
+ * prefix runs in the order the provider caches: tools, system, then messages; its share of the request's
+ * tokens is the share of the serialized request it covers.
  */
 function cacheWeightedTokens(run: ScriptedRunResult): number {
   let previous = "";
   let weighted = 0;
   for (const request of run.mainRequests) {
-    const text = JSON.stringify(request.body?.messages ?? [], (key, value) => (key === "cache_control" ? undefined : value));
+    const body = request.body;
+    const text = JSON.stringify([body?.tools ?? [], body?.system ?? null, body?.messages ?? []], (key, value) => (key === "cache_control" ? undefined : value));
     let common = 0;
     while (common < text.length && common < previous.length && text[common] === previous[common]) common++;
-    const total = requestInputTokens(request.body);
-    const cached = Math.min(total, countTokens(text.slice(0, common)));
+    const total = requestInputTokens(body);
+    const cached = common === 0 ? 0 : Math.round((total * countTokens(text.slice(0, common))) / countTokens(text));
     weighted += cached * 0.1 + (total - cached) * 1.25;
     previous = text;
   }

@@ -53,6 +53,13 @@ async function compressText(call: ToolCall): Promise<Observation | undefined> {
 }
 
 /**
+ * An observation must take at least this share of the output away. One that keeps more has cut the output's
+ * detail (lines an agent may need verbatim) for a few tokens: the output is kept whole instead (its handle
+ * then says nothing was left out, and the engine sends it as it is).
+ */
+const MIN_SAVING = 0.5;
+
+/**
  * What the compressors read of one output at most, in characters: its head and its tail, half each. Whole,
  * a 10 MB output took them 1-2 s, inside a request's transform; the archive keeps every byte.
  */
@@ -92,7 +99,8 @@ export async function compress(call: ToolCall): Promise<Observation> {
   } catch {
     observation = headTailCompress(read, "generic");
   }
-  return note === undefined ? observation : { ...observation, text: `${note}\n${observation.text}` };
+  if (note !== undefined) observation = { ...observation, text: `${note}\n${observation.text}` };
+  return observation.text.length > call.output.length * (1 - MIN_SAVING) ? whole(call, observation.method) : observation;
 }
 
 const text = (call: ToolCall, key: string): string | null => inputString(call, key) ?? null;
