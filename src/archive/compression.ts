@@ -78,17 +78,21 @@ export function claimDueJobs(db: Database, limit: number, leaseMs: number, now =
     .map(fromRow);
 }
 
+/** Which job: by its key, since the file and the memory archive number their jobs apart. */
+type JobKey = Pick<CompressionJob, "sessionID" | "callID" | "promptVersion">;
+const BY_KEY = "session_id = ? AND call_id = ? AND prompt_version = ?";
+
 /** Ends a job for good. */
-export function finishJob(db: Database, id: number, state: "done" | "failed" | "skipped", error: string | null = null, now = Date.now()): void {
-  db.query("UPDATE compression_jobs SET state = ?, last_error = ?, not_before = 0, updated_at = ? WHERE id = ?").run(state, error, now, id);
+export function finishJob(db: Database, job: JobKey, state: "done" | "failed" | "skipped", error: string | null = null, now = Date.now()): void {
+  db.query(`UPDATE compression_jobs SET state = ?, last_error = ?, not_before = 0, updated_at = ? WHERE ${BY_KEY}`).run(state, error, now, job.sessionID, job.callID, job.promptVersion);
 }
 
 /** Puts a job back to wait until `notBefore`. `countAttempt` false: the attempt never reached a model. */
-export function retryJob(db: Database, id: number, notBefore: number, error: string | null, countAttempt: boolean, now = Date.now()): void {
+export function retryJob(db: Database, job: JobKey, notBefore: number, error: string | null, countAttempt: boolean, now = Date.now()): void {
   db.query(
     `UPDATE compression_jobs SET state = 'pending', last_error = coalesce(?, last_error), not_before = ?, updated_at = ?,
-       attempts = attempts - ? WHERE id = ?`,
-  ).run(error, notBefore, now, countAttempt ? 0 : 1, id);
+       attempts = attempts - ? WHERE ${BY_KEY}`,
+  ).run(error, notBefore, now, countAttempt ? 0 : 1, job.sessionID, job.callID, job.promptVersion);
 }
 
 /** When the next pending job falls due, if any is waiting. */
@@ -157,6 +161,18 @@ export function spentBy(db: Database, filter: { sessionID?: string; since?: numb
   };
 }
 
+/**
+ * Stores an LLM observation on the call's row in this archive, found by its key (the file and the memory
+ * archive number their rows apart); a call this archive does not hold gets none.
+ */
+export function saveLlmObservation(db: Database, sessionID: string, callID: string, o: { text: string; version: number; tokens: number }): void {
+  db.query(
+    `INSERT INTO observations (call_row, method, version, text, tokens, created_at)
+     SELECT id, ?, ?, ?, ?, ? FROM tool_calls WHERE session_id = ? AND call_id = ?
+     ON CONFLICT (call_row, method, version) DO UPDATE SET text = excluded.text, tokens = excluded.tokens`,
+  ).run(LLM_METHOD, o.version, o.text, o.tokens, Date.now(), sessionID, callID);
+}
+
 /** The LLM observations of a session's calls made with this prompt version: callID -> text. */
 export function llmObservations(db: Database, sessionID: string, version: number): Map<string, string> {
   const rows = db
@@ -195,3 +211,38 @@ export function swapTotals(db: Database, sessionID?: string): { swaps: number; c
     .get(sessionID ?? null, sessionID ?? null);
   return { swaps: row?.n ?? 0, calls: row?.calls ?? 0, savedTokens: row?.saved ?? 0, cacheWriteTokens: row?.writes ?? 0 };
 }
+
+/**
+ * The queue the memory archive took while the file was out, moved into the file after its calls: the jobs
+ * (on the file's rows), the spend, the LLM observations and the swaps.
+ */
+export function moveQueue(from: Database, to: Database): void {
+  const now = Date.now();
+  // As they stand, on the file's rows; a job the file holds too keeps the file's state unless memory's ended it.
+  const insert = to.query(
+    `INSERT INTO compression_jobs (call_row, session_id, call_id, session_model, prompt_version, state, attempts, last_error, not_before, created_at, updated_at)
+     SELECT id, session_id, call_id, ?, ?, ?, ?, ?, ?, ?, ? FROM tool_calls WHERE session_id = ? AND call_id = ?
+     ON CONFLICT (session_id, call_id, prompt_version) DO UPDATE SET state = excluded.state, attempts = excluded.attempts,
+       last_error = excluded.last_error, not_before = excluded.not_before, updated_at = excluded.updated_at
+     WHERE excluded.state IN ('done', 'failed', 'skipped')`,
+  );
+  for (const j of from.query<JobRow & { not_before: number; created_at: number }, []>("SELECT * FROM compression_jobs ORDER BY id").all()) {
+    insert.run(j.session_model, j.prompt_version, j.state, j.attempts, j.last_error, j.not_before, j.created_at, now, j.session_id, j.call_id);
+  }
+  for (const r of from.query<{ session_id: string; job_id: number | null; model: string; input_tokens: number; output_tokens: number; cost_usd: number | null; created_at: number }, []>(
+    "SELECT * FROM compression_spend ORDER BY id",
+  ).all()) {
+    // The job id was the memory queue's: it names no job in the file.
+    recordSpend(to, { sessionID: r.session_id, jobID: null, model: r.model, inputTokens: r.input_tokens, outputTokens: r.output_tokens, costUsd: r.cost_usd }, r.created_at);
+  }
+  const llm = from
+    .query<{ session_id: string; call_id: string; version: number; text: string; tokens: number }, [string]>(
+      "SELECT c.session_id, c.call_id, o.version, o.text, o.tokens FROM observations o JOIN tool_calls c ON c.id = o.call_row WHERE o.method = ?",
+    )
+    .all(LLM_METHOD);
+  for (const o of llm) saveLlmObservation(to, o.session_id, o.call_id, { text: o.text, version: o.version, tokens: o.tokens });
+  for (const w of from.query<{ session_id: string; batch: number; calls: number; saved_tokens: number; cache_write_tokens: number; created_at: number }, []>("SELECT * FROM compression_swaps").all()) {
+    recordSwap(to, w.session_id, { batch: w.batch, calls: w.calls, savedTokens: w.saved_tokens, cacheWriteTokens: w.cache_write_tokens }, w.created_at);
+  }
+}
+

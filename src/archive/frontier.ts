@@ -40,3 +40,10 @@ export function saveFrontier(db: Database, sessionID: string, state: FrontierSta
     }
   })();
 }
+
+/** The frontiers the memory archive took while the file was out, saved into the file. */
+export function moveFrontiers(from: Database, to: Database): void {
+  for (const { session_id } of from.query<{ session_id: string }, []>("SELECT session_id FROM frontiers").all()) {
+    saveFrontier(to, session_id, loadFrontier(from, session_id));
+  }
+}

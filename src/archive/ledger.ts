@@ -1,5 +1,6 @@
 import type { Database } from "bun:sqlite";
 import type { FoldState } from "../context/fold.ts";
+import { type ArchiveAccess, readOn, writeOn } from "./link.ts";
 import { type LedgerCall, recordCall, recordRequest } from "../ledger/extract.ts";
 import { emptyLedger, Ledger } from "../ledger/schema.ts";
 
@@ -25,12 +26,17 @@ interface Held {
   dirty: boolean;
 }
 
-export function loadLedger(db: Database, sessionID: string): Ledger {
+/** The session's stored ledger; undefined when it has none. */
+function findLedger(db: Database, sessionID: string): Ledger | undefined {
   const row = db.query<{ state: string }, [string]>("SELECT state FROM ledgers WHERE session_id = ?").get(sessionID);
-  if (row === null) return emptyLedger();
+  if (row === null) return undefined;
   const parsed = Ledger.safeParse(JSON.parse(row.state));
   // A row another version wrote in a shape this one does not read starts over (the archive keeps the calls).
   return parsed.success ? parsed.data : emptyLedger();
+}
+
+export function loadLedger(db: Database, sessionID: string): Ledger {
+  return findLedger(db, sessionID) ?? emptyLedger();
 }
 
 export function saveLedger(db: Database, sessionID: string, ledger: Ledger): void {
@@ -40,12 +46,22 @@ export function saveLedger(db: Database, sessionID: string, ledger: Ledger): voi
   ).run(sessionID, JSON.stringify(ledger), ledger.calls.length, Date.now());
 }
 
-export function createLedgerStore(db: Database): LedgerStore {
+/** Ledgers and fold records the memory archive took while the file was out, written into the file (the newer copy wins). */
+export function moveLedgers(from: Database, to: Database): void {
+  for (const { session_id } of from.query<{ session_id: string }, []>("SELECT session_id FROM ledgers").all()) {
+    saveLedger(to, session_id, loadLedger(from, session_id));
+  }
+  for (const { session_id } of from.query<{ session_id: string }, []>("SELECT session_id FROM folds").all()) {
+    saveFold(to, session_id, loadFold(from, session_id));
+  }
+}
+
+export function createLedgerStore(db: ArchiveAccess): LedgerStore {
   const held = new Map<string, Held>();
   const hold = (sessionID: string): Held => {
     let entry = held.get(sessionID);
     if (entry === undefined) {
-      const ledger = loadLedger(db, sessionID);
+      const ledger = readOn(db, (d) => findLedger(d, sessionID)) ?? emptyLedger();
       entry = { ledger, ids: new Set(ledger.calls.map((c) => c.id)), dirty: false };
       held.set(sessionID, entry);
     }
@@ -53,7 +69,7 @@ export function createLedgerStore(db: Database): LedgerStore {
   };
   const write = (sessionID: string, entry: Held) => {
     if (!entry.dirty) return;
-    saveLedger(db, sessionID, entry.ledger);
+    writeOn(db, (d) => saveLedger(d, sessionID, entry.ledger));
     entry.dirty = false;
   };
   return {
@@ -102,12 +118,19 @@ interface FoldRow {
   overhead: number | null;
 }
 
-export function loadFold(db: Database, sessionID: string): FoldRecord {
+/** The session's fold record; undefined when it has none. */
+export function findFold(db: Database, sessionID: string): FoldRecord | undefined {
   const row = db.query<FoldRow, [string]>("SELECT * FROM folds WHERE session_id = ?").get(sessionID);
-  if (row === null) return { state: undefined, usable: undefined, overhead: undefined };
+  if (row === null) return undefined;
   const state: FoldState | undefined =
     row.anchor === "" ? undefined : { anchor: row.anchor, ...(row.through === null ? {} : { through: row.through }), folds: row.folds, digest: row.digest, digestTokens: row.digest_tokens };
   return { state, usable: row.usable ?? undefined, overhead: row.overhead ?? undefined };
+}
+
+export const NO_FOLD: FoldRecord = { state: undefined, usable: undefined, overhead: undefined };
+
+export function loadFold(db: Database, sessionID: string): FoldRecord {
+  return findFold(db, sessionID) ?? NO_FOLD;
 }
 
 export function saveFold(db: Database, sessionID: string, record: FoldRecord): void {

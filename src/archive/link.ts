@@ -2,16 +2,20 @@ import { Database } from "bun:sqlite";
 import { statSync } from "node:fs";
 import type { Logger } from "../log/logger.ts";
 import type { Notice } from "../log/notice.ts";
-import { loadFrontier, saveFrontier } from "./frontier.ts";
+import { moveQueue } from "./compression.ts";
+import { moveFrontiers } from "./frontier.ts";
+import { moveLedgers } from "./ledger.ts";
 import { type ArchiveStart, openArchive, openOrRecoverArchive } from "./open.ts";
-import { archiveToolCall, findToolCall } from "./tool-calls.ts";
+import { moveRequests } from "./requests.ts";
+import { moveSteps } from "./steps.ts";
+import { moveToolCalls } from "./tool-calls.ts";
 
 /**
  * The plugin's way to the archive file, which can fail under it mid-session: a full disk, a read-only
  * mount, a deleted folder, another process holding the write lock. A write the file refuses goes to an
  * in-memory archive instead (same schema, so recall, search and the frontier keep working); the fault is
  * said once; every `retryMs` a later call tries the file again and, once it takes writes, moves what memory
- * held into it. Nothing is half-written: every write is one statement or one transaction, rolled back whole
+ * held into it (`MOVES`: every table the plugin writes while it runs). Nothing is half-written: every write is one statement or one transaction, rolled back whole
  * by SQLite when it fails.
  */
 export interface ArchiveLink {
@@ -38,6 +42,9 @@ export const writeOn = <T>(access: ArchiveAccess, work: (db: Database) => T): T 
 export const readOn = <T>(access: ArchiveAccess, work: (db: Database) => T | undefined): T | undefined =>
   access instanceof Database ? work(access) : access.read(work);
 
+export const readEachOn = <T>(access: ArchiveAccess, work: (db: Database) => T): T[] =>
+  access instanceof Database ? [work(access)] : access.readEach(work);
+
 /** Errors of the disk or of the lock, which a later try can outlive; anything else is a bug and is thrown. */
 export function isArchiveFault(error: unknown): boolean {
   const code = (error as { code?: unknown } | undefined)?.code;
@@ -62,6 +69,19 @@ const identity = (path: string) => {
 };
 
 const describe = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
+/**
+ * What moves from the memory archive into the file when it takes writes again, in this order (the calls
+ * first: the queue and the observations are tied to their rows), with the tables each move empties after.
+ */
+const MOVES: readonly { move: (from: Database, to: Database) => void; tables: readonly string[] }[] = [
+  { move: moveToolCalls, tables: ["tool_calls"] },
+  { move: moveFrontiers, tables: ["renders", "frontiers"] },
+  { move: moveLedgers, tables: ["ledgers", "folds"] },
+  { move: moveSteps, tables: ["steps"] },
+  { move: moveRequests, tables: ["requests"] },
+  { move: moveQueue, tables: ["compression_jobs", "compression_spend", "compression_swaps"] },
+];
 
 export interface LinkOptions {
   path: string;
@@ -105,20 +125,16 @@ export function createArchiveLink(options: LinkOptions): ArchiveLink {
     );
   };
 
-  /** The memory archive's calls and frontiers, written into the file in one transaction, then cleared from memory. */
+  /** Everything the memory archive holds, written into the file in one transaction, then cleared from memory. */
   const drainInto = (db: Database) => {
-    const calls = memory.query<{ session_id: string; call_id: string }, []>("SELECT session_id, call_id FROM tool_calls ORDER BY id").all();
-    const sessions = memory.query<{ session_id: string }, []>("SELECT session_id FROM frontiers").all();
+    const calls = memory.query<{ n: number }, []>("SELECT count(*) AS n FROM tool_calls").get()?.n ?? 0;
     db.transaction(() => {
-      for (const { session_id, call_id } of calls) {
-        archiveToolCall(db, findToolCall(memory, session_id, call_id)!, "keep");
-      }
-      for (const { session_id } of sessions) saveFrontier(db, session_id, loadFrontier(memory, session_id));
+      for (const { move } of MOVES) move(memory, db);
     })();
-    memory.run("DELETE FROM renders");
-    memory.run("DELETE FROM frontiers");
-    memory.run("DELETE FROM tool_calls");
-    return calls.length;
+    memory.transaction(() => {
+      for (const { tables } of MOVES) for (const table of tables) memory.run(`DELETE FROM ${table}`);
+    })();
+    return calls;
   };
 
   /** Tries the file again: reopens it when it vanished or never opened, then moves memory's rows into it. */

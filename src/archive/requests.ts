@@ -19,6 +19,11 @@ export function logRequest(db: Database, record: RequestRecord, at: number = Dat
   ).run(record.sessionID, at, record.batch, record.toolTokensSent, record.toolTokensRaw, record.freedTokens, record.rewriteTokens);
 }
 
+/** The requests the memory archive logged while the file was out, copied into the file as they were. */
+export function moveRequests(from: Database, to: Database): void {
+  for (const r of sessionRequests(from)) logRequest(to, r, r.at);
+}
+
 export interface RequestTotals {
   readonly requests: number;
   readonly toolTokensSent: number;
@@ -41,16 +46,16 @@ export function requestTotals(db: Database, sessionID?: string): RequestTotals {
   return { requests: row?.n ?? 0, toolTokensSent: sent, toolTokensRaw: raw, savedTokens: raw - sent, rewriteTokens: row?.rewrite ?? 0 };
 }
 
-/** Per request of a session, oldest first: what the report charts. */
-export function sessionRequests(db: Database, sessionID: string): (RequestRecord & { at: number })[] {
+/** Per request of a session (or of every session), oldest first: what the report charts. */
+export function sessionRequests(db: Database, sessionID?: string): (RequestRecord & { at: number })[] {
   return db
     .query<
-      { at: number; batch: number; sent: number; raw: number; freed: number; rewrite: number },
-      [string]
+      { session_id: string; at: number; batch: number; sent: number; raw: number; freed: number; rewrite: number },
+      [string | null, string | null]
     >(
-      `SELECT at, batch, tool_tokens_sent AS sent, tool_tokens_raw AS raw, freed_tokens AS freed, rewrite_tokens AS rewrite
-       FROM requests WHERE session_id = ? ORDER BY at, id`,
+      `SELECT session_id, at, batch, tool_tokens_sent AS sent, tool_tokens_raw AS raw, freed_tokens AS freed, rewrite_tokens AS rewrite
+       FROM requests WHERE (? IS NULL OR session_id = ?) ORDER BY at, id`,
     )
-    .all(sessionID)
-    .map((r) => ({ sessionID, at: r.at, batch: r.batch, toolTokensSent: r.sent, toolTokensRaw: r.raw, freedTokens: r.freed, rewriteTokens: r.rewrite }));
+    .all(sessionID ?? null, sessionID ?? null)
+    .map((r) => ({ sessionID: r.session_id, at: r.at, batch: r.batch, toolTokensSent: r.sent, toolTokensRaw: r.raw, freedTokens: r.freed, rewriteTokens: r.rewrite }));
 }

@@ -25,11 +25,18 @@ export interface StepTotals {
   readonly serverEdits: AppliedEditsStats;
 }
 
+const STEP_COLUMNS = "session_id, message_id, agent, model, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, applied_edits, created_at";
+
+/** The steps the memory archive took while the file was out, copied into the file as they were. */
+export function moveSteps(from: Database, to: Database): void {
+  const insert = to.query(`INSERT INTO steps (${STEP_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+  for (const r of from.query<Record<string, string | number | null>, []>(`SELECT ${STEP_COLUMNS} FROM steps ORDER BY id`).all()) {
+    insert.run(...STEP_COLUMNS.split(", ").map((c) => r[c]!));
+  }
+}
+
 export function recordStep(db: Database, step: StepUsage): void {
-  db.query(
-    `INSERT INTO steps (session_id, message_id, agent, model, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, applied_edits, created_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-  ).run(
+  db.query(`INSERT INTO steps (${STEP_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
     step.sessionID,
     step.messageID,
     step.agent ?? null,

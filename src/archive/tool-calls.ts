@@ -120,6 +120,10 @@ export function findToolCall(db: Database, sessionID: string, callID: string): S
   return row ? fromRow(row) : undefined;
 }
 
+export function hasToolCall(db: Database, sessionID: string, callID: string): boolean {
+  return db.query<{ one: number }, [string, string]>("SELECT 1 AS one FROM tool_calls WHERE session_id = ? AND call_id = ?").get(sessionID, callID) !== null;
+}
+
 /** Every call archived for this session, oldest first. */
 export function sessionToolCalls(db: Database, sessionID: string): StoredCall[] {
   return db.query<CallRow, [string]>("SELECT * FROM tool_calls WHERE session_id = ? ORDER BY id").all(sessionID).map(fromRow);
@@ -128,4 +132,11 @@ export function sessionToolCalls(db: Database, sessionID: string): StoredCall[] 
 /** The call ids archived for a session. */
 export function archivedCallIds(db: Database, sessionID: string): string[] {
   return db.query<{ call_id: string }, [string]>("SELECT call_id FROM tool_calls WHERE session_id = ?").all(sessionID).map((r) => r.call_id);
+}
+
+/** The calls the memory archive took while the file was out, archived into the file (never over a row it holds). */
+export function moveToolCalls(from: Database, to: Database): void {
+  for (const { session_id, call_id } of from.query<{ session_id: string; call_id: string }, []>("SELECT session_id, call_id FROM tool_calls ORDER BY id").all()) {
+    archiveToolCall(to, findToolCall(from, session_id, call_id)!, "keep");
+  }
 }

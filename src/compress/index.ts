@@ -53,15 +53,54 @@ async function compressText(call: ToolCall): Promise<Observation | undefined> {
 }
 
 /**
+ * An observation must take at least this share of the output away. One that keeps more has cut the output's
+ * detail (lines an agent may need verbatim) for a few tokens: the output is kept whole instead (its handle
+ * then says nothing was left out, and the engine sends it as it is).
+ */
+const MIN_SAVING = 0.5;
+
+/**
+ * What the compressors read of one output at most, in characters: its head and its tail, half each. Whole,
+ * a 10 MB output took them 1-2 s, inside a request's transform; the archive keeps every byte.
+ */
+export const INPUT_CAP_CHARS = 128 * 1024;
+
+/** A cut never splits a surrogate pair (half a character is not text SQLite or JSON can carry). */
+const isLowSurrogate = (text: string, i: number) => (text.charCodeAt(i) & 0xfc00) === 0xdc00;
+
+/**
+ * The call with its output cut to its head and tail within the cap (at line ends when there are any), and
+ * the note that says what was left out.
+ */
+function capped(call: ToolCall): { call: ToolCall; note?: string } {
+  const output = call.output;
+  if (output.length <= INPUT_CAP_CHARS) return { call };
+  const half = INPUT_CAP_CHARS / 2;
+  let headEnd = output.lastIndexOf("\n", half) + 1 || half;
+  if (isLowSurrogate(output, headEnd)) headEnd--;
+  const lineStart = output.indexOf("\n", output.length - half) + 1;
+  let tailStart = lineStart > 0 && lineStart < output.length ? lineStart : output.length - half;
+  if (isLowSurrogate(output, tailStart)) tailStart++;
+  const n = (value: number) => value.toLocaleString("en-US");
+  const note = `[endless: this output is ${n(output.length)} characters; only its first ${n(headEnd)} and last ${n(output.length - tailStart)} were compressed, the ${n(tailStart - headEnd)} between were left out unread; recall returns the whole output]`;
+  return { call: { ...call, output: `${output.slice(0, headEnd)}${output.slice(tailStart)}` }, note };
+}
+
+/**
  * The observation the model sees instead of `call.output`. Deterministic (same call, same text) and never
- * throws: any failure of a specialised compressor falls back to the generic head/tail.
+ * throws: any failure of a specialised compressor falls back to the generic head/tail. A huge output is
+ * compressed from its head and tail (`INPUT_CAP_CHARS`), and the observation says what was left out.
  */
 export async function compress(call: ToolCall): Promise<Observation> {
+  const { call: read, note } = capped(call);
+  let observation: Observation;
   try {
-    return await dispatch(call);
+    observation = await dispatch(read);
   } catch {
-    return headTailCompress(call, "generic");
+    observation = headTailCompress(read, "generic");
   }
+  if (note !== undefined) observation = { ...observation, text: `${note}\n${observation.text}` };
+  return observation.text.length > call.output.length * (1 - MIN_SAVING) ? whole(call, observation.method) : observation;
 }
 
 const text = (call: ToolCall, key: string): string | null => inputString(call, key) ?? null;

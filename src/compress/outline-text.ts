@@ -5,6 +5,8 @@ export interface OutlineEntry {
   readonly depth: number;
   readonly row: number;
   readonly label: string;
+  /** A function's parameter list, shown after the label while the outline has room for it. */
+  readonly params?: string;
 }
 
 export interface Outline {

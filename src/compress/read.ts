@@ -3,6 +3,7 @@ import { formatOutline, outlineOf } from "./outline.ts";
 import type { Outline } from "./outline-text.ts";
 import { pathSections } from "./search.ts";
 import {
+  budgetFor,
   clip,
   DEFAULT_NAMES,
   excerpt,
@@ -15,11 +16,14 @@ import {
   sizeLine,
   splitLines,
   whole,
+  type Budget,
   type Section,
 } from "./text.ts";
 import type { Observation, ToolCall } from "./types.ts";
 
 const FIRST_LINES = 8;
+/** Room for an outline: a share of the file it stands for, so a short file gets a short outline. */
+const OUTLINE: Budget = { share: 0.05, min: 600, max: 2400 };
 /** Lines kept of what the tool appended after the content (system reminders with instructions). */
 const TRAILER_LINES = 12;
 
@@ -139,7 +143,8 @@ async function fileSections(view: ReadView): Promise<Section[]> {
   const sections: Section[] = [];
   if (outline.entries.length > 0) {
     sections.push(note(`${header}: the text is left out; outline (${outline.source}; numbers are file lines):`));
-    sections.push(note(...formatOutline(outline.entries, (row) => view.numbers[row] ?? first + row)));
+    const room = budgetFor(view.texts.reduce((n, text) => n + text.length + 1, 0), OUTLINE);
+    sections.push(note(...formatOutline(outline.entries, (row) => view.numbers[row] ?? first + row, room)));
   } else {
     const shown = Math.min(FIRST_LINES, view.texts.length);
     sections.push(note(`${header}: no outline (${outline.source}); the first ${shown} lines, the rest left out:`));

@@ -4,8 +4,8 @@ import type { Observation, ToolCall } from "./types.ts";
 const MAX_GROUPS = 25;
 const SAMPLE_BUDGET = 60;
 const MATCHES_PER_FILE = 1;
-const FILES_WITH_MATCHES = 15;
-const MATCH_WIDTH = 120;
+const FILES_WITH_MATCHES = 10;
+const MATCH_WIDTH = 100;
 const FILES_NAMED = 30;
 
 /** The tool's own notes ("(Results are truncated …)", "(12 entries)"), kept verbatim since they state limits. */
@@ -130,5 +130,9 @@ export function compressGrep(call: ToolCall): Observation {
   }
   const notes = lines.filter(isToolNote).map((line) => line.trim());
   if (notes.length > 0) sections.push(excerpt(notes));
-  return observe(call, "grep", sections, DEFAULT_NAMES);
+  // The files named above (relative to the common folder) are not listed again as names; the matches'
+  // text and the files past the named ones are.
+  const unnamed = new Set(rest.slice(FILES_NAMED).map((file) => `${file.path}:`));
+  const namesSource = lines.filter((line) => !/^\S.*:$/.test(line) || unnamed.has(line)).join("\n");
+  return observe(call, "grep", sections, DEFAULT_NAMES, namesSource);
 }

@@ -17,7 +17,7 @@ export interface Budget {
 }
 
 /** The list of left-out names. */
-export const DEFAULT_NAMES: Budget = { share: 0.06, min: 160, max: 1800 };
+export const DEFAULT_NAMES: Budget = { share: 0.04, min: 160, max: 1200 };
 /** Verbatim head and tail lines of text outputs. */
 export const EXCERPT: Budget = { share: 0.12, min: 600, max: 3000 };
 /** Sub-agent reports are already summaries, dense with the names the agent goes on to use: more of them is kept. */

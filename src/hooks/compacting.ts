@@ -1,4 +1,4 @@
-import type { Database } from "bun:sqlite";
+import { type ArchiveAccess, readEachOn } from "../archive/link.ts";
 import { sessionToolCalls } from "../archive/tool-calls.ts";
 import type { CompactionOptions } from "../config/schema.ts";
 import { formatCompactionSummary } from "../context/compaction-summary.ts";
@@ -16,9 +16,10 @@ const LEDGER_NOTE =
  * archived observations (newest first within a budget), then the ledger digest, so files, errors and todos
  * survive. The one seam for what a compaction keeps. Undefined when nothing is archived.
  */
-export function createCompactionSummary(deps: { db: Database; store: SessionStore; folder: Folder }) {
+export function createCompactionSummary(deps: { db: ArchiveAccess; store: SessionStore; folder: Folder }) {
   return async function compactionSummary(sessionID: string): Promise<string | undefined> {
-    const calls = sessionToolCalls(deps.db, sessionID);
+    // The file's calls, then those kept in memory while it was out.
+    const calls = readEachOn(deps.db, (db) => sessionToolCalls(db, sessionID)).flat();
     const observed = [];
     for (const call of calls) {
       const metadata = isRecord(call.metadata) ? call.metadata : undefined;

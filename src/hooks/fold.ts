@@ -4,10 +4,10 @@
  * model's window (`chat.params`, `experimental.chat.system.transform`: the transform itself gets no model
  * on stock opencode) and the usage opencode reports (the last assistant message's tokens).
  */
-import type { Database } from "bun:sqlite";
 import type { Message, Part, TextPart, ToolPart } from "@opencode-ai/sdk";
 import { type ModelLimit, usableInputTokens } from "../tokens/window.ts";
-import { type FoldRecord, type LedgerStore, loadFold, saveFold } from "../archive/ledger.ts";
+import { findFold, type FoldRecord, type LedgerStore, NO_FOLD, saveFold } from "../archive/ledger.ts";
+import { type ArchiveAccess, readOn, writeOn } from "../archive/link.ts";
 import { recallHandle } from "../compress/handle.ts";
 import type { FoldOptions } from "../config/schema.ts";
 import type { CallView, SessionStore } from "../context/engine.ts";
@@ -138,7 +138,7 @@ function partTokens(rawOutputTokens: () => ReadonlyMap<string, number>): (part: 
 }
 
 export function createFolder(deps: {
-  db: Database;
+  db: ArchiveAccess;
   ledgers: LedgerStore;
   store: SessionStore;
   options: FoldOptions;
@@ -157,13 +157,13 @@ export function createFolder(deps: {
   const session = (sessionID: string): Session => {
     let s = sessions.get(sessionID);
     if (s === undefined) {
-      s = { record: loadFold(deps.db, sessionID) };
+      s = { record: readOn(deps.db, (db) => findFold(db, sessionID)) ?? NO_FOLD };
       sessions.set(sessionID, s);
     }
     return s;
   };
   const save = (sessionID: string, s: Session, record: FoldRecord) => {
-    saveFold(deps.db, sessionID, record);
+    writeOn(deps.db, (db) => saveFold(db, sessionID, record));
     s.record = record;
   };
 

@@ -1,4 +1,3 @@
-import type { Database } from "bun:sqlite";
 import type { ArchiveAccess } from "../archive/link.ts";
 import { type ArchiveStore, createArchiveStore } from "../archive/session-store.ts";
 import type { CompressionOptions } from "../config/compression.ts";
@@ -22,7 +21,7 @@ export type ObserverSetup = Pick<WorkerDeps, "onEvent" | "backoffBaseMs"> & { pr
  * `compression.models`, no job is ever queued and no model called.
  */
 export function createObserverHooks(
-  deps: { db: Database; access: ArchiveAccess; options: CompressionOptions; log: Logger; notice: Notice } & Partial<ObserverSetup>,
+  deps: { db: ArchiveAccess; options: CompressionOptions; log: Logger; notice: Notice } & Partial<ObserverSetup>,
 ): {
   store: ArchiveStore;
   worker: CompressionWorker;
@@ -32,7 +31,7 @@ export function createObserverHooks(
   stop: () => Promise<void>;
 } {
   const configured = Object.keys(deps.options.models).length > 0;
-  const store = createArchiveStore(deps.access, configured ? { llmVersion: PROMPT_VERSION } : {});
+  const store = createArchiveStore(deps.db, configured ? { llmVersion: PROMPT_VERSION } : {});
   const providers = deps.providers ?? createProviderRegistry();
   const worker = createCompressionWorker({ ...deps, store, providers });
   if (configured) setTimeout(() => worker.kick(), RESUME_DELAY_MS).unref?.();

@@ -1,6 +1,6 @@
 import type { Config, Hooks, PluginInput } from "@opencode-ai/plugin";
 import { createArchiveLink, HOOK_BUSY_TIMEOUT_MS } from "../archive/link.ts";
-import { defaultArchivePath, openArchive, openOrRecoverArchive } from "../archive/open.ts";
+import { defaultArchivePath, openOrRecoverArchive } from "../archive/open.ts";
 import { createIdleWork } from "../archive/idle-work.ts";
 import { createArchiveStore } from "../archive/session-store.ts";
 import { loadOptions } from "../config/load.ts";
@@ -73,18 +73,16 @@ export async function createEndlessHooks(
       `the archive ${path} was damaged or not an archive: moved aside to ${start.movedAside}, and a fresh archive started at ${path}`,
     );
   }
+  // Every archive write goes through the link, which keeps to memory while the file is out.
   const link = createArchiveLink({ path, start, notice, log });
-  // The ledger, the compression queue and the step usage write the archive file directly (they do not
-  // follow the link into memory yet); without a file at start they keep to memory for this run.
-  const db = start.kind === "opened" ? start.db : openArchive(":memory:");
   const recovery = createRecovery(link);
-  const compression = createObserverHooks({ db, access: link, options: options.compression, log, notice, ...observer });
+  const compression = createObserverHooks({ db: link, options: options.compression, log, notice, ...observer });
   const store = compression.store;
-  const ledgers = createLedgerStore(db);
+  const ledgers = createLedgerStore(link);
   const idle = createIdleWork({ db: link, store, log, onIdle: compression.kick, maintenance: () => ledgers.persist() });
   const toast = createToast(input.client, log);
-  const folder = createFolder({ db, ledgers, store, options: options.fold, log, root: input.directory, onFold: foldToast(toast) });
-  const recall = options.relevantRecall.enabled ? createRelevantRecall({ db, archive: link, options: options.relevantRecall }) : undefined;
+  const folder = createFolder({ db: link, ledgers, store, options: options.fold, log, root: input.directory, onFold: foldToast(toast) });
+  const recall = options.relevantRecall.enabled ? createRelevantRecall({ archive: link, options: options.relevantRecall }) : undefined;
   const policy = policyOf(options);
   const learnConfig = guard(
     "config",
@@ -101,11 +99,11 @@ export async function createEndlessHooks(
   const learnSession = guard("chat.params (compression)", log, async (params: ChatParams[0]) => compression.learnSession(params));
   const contextManagement = createChatParamsHook(options.contextManagement, (message) => log("info", message), policy);
   log("info", describePatches(activePatches()));
-  const compactionSummary = createCompactionSummary({ db, store, folder });
+  const compactionSummary = createCompactionSummary({ db: link, store, folder });
   const status = statusHooks({
     on: true,
     archivePath: path,
-    db,
+    db: link,
     reason: [
       start.kind === "opened" ? "archive open" : `archive not open, working from memory: ${start.reason}`,
       loaded.problems.length === 0 ? "options valid" : `${loaded.problems.length} options fell back to their defaults (${loaded.problems.join("; ")})`,
@@ -145,7 +143,7 @@ export async function createEndlessHooks(
       await contextManagement(params, output);
     },
     tool: { [RECALL_TOOL]: createRecallTool({ db: link, log }) },
-    "experimental.chat.step.finish": guard("experimental.chat.step.finish", log, createStepFinishHook({ db })),
+    "experimental.chat.step.finish": guard("experimental.chat.step.finish", log, createStepFinishHook({ db: link })),
     "experimental.session.overflow": guard("experimental.session.overflow", log, createOverflowHook({ options: options.compaction, log })),
     "experimental.session.compacting": guard(
       "experimental.session.compacting",

@@ -1,5 +1,5 @@
 import { Database } from "bun:sqlite";
-import { type ArchiveAccess, writeOn } from "../archive/link.ts";
+import { type ArchiveAccess, readEachOn, writeOn } from "../archive/link.ts";
 import { type ArchivedCall, archiveToolCall, archivedCallIds } from "../archive/tool-calls.ts";
 import { RECALL_TOOL } from "../config/schema.ts";
 
@@ -17,7 +17,7 @@ export function createRecovery(access: ArchiveAccess) {
   const idsOf = (sessionID: string): Set<string> => {
     let ids = known.get(sessionID);
     if (ids === undefined) {
-      const lists = access instanceof Database ? [archivedCallIds(access, sessionID)] : access.readEach((db) => archivedCallIds(db, sessionID));
+      const lists = readEachOn(access, (db) => archivedCallIds(db, sessionID));
       ids = new Set(lists.flat());
       known.set(sessionID, ids);
     }

@@ -5,9 +5,8 @@
  * request that carries the message as its newest one, kept in the archive, and sent with the same bytes on
  * every later request that carries the message: it changes no message the prompt cache already holds.
  */
-import type { Database } from "bun:sqlite";
 import type { Message, Part, TextPart } from "@opencode-ai/sdk";
-import { type ArchiveAccess, readOn } from "../archive/link.ts";
+import { type ArchiveAccess, readOn, writeOn } from "../archive/link.ts";
 import { loadRecallBlocks, saveRecallBlock } from "../archive/recall-blocks.ts";
 import { relatedOutputs } from "../archive/search.ts";
 import type { RelevantRecallOptions } from "../config/schema.ts";
@@ -34,12 +33,12 @@ export interface RelevantRecall {
   apply(sessionID: string, messages: WireMessage[], verbatim: ReadonlySet<string>): void;
 }
 
-export function createRelevantRecall(deps: { db: Database; archive: ArchiveAccess; options: RelevantRecallOptions }): RelevantRecall {
+export function createRelevantRecall(deps: { archive: ArchiveAccess; options: RelevantRecallOptions }): RelevantRecall {
   const sessions = new Map<string, Map<string, string>>();
   const blocksOf = (sessionID: string) => {
     let blocks = sessions.get(sessionID);
     if (blocks === undefined) {
-      blocks = loadRecallBlocks(deps.db, sessionID);
+      blocks = readOn(deps.archive, (db) => loadRecallBlocks(db, sessionID)) ?? new Map<string, string>();
       sessions.set(sessionID, blocks);
     }
     return blocks;
@@ -58,7 +57,7 @@ export function createRelevantRecall(deps: { db: Database; archive: ArchiveAcces
       // Only a message no request has carried yet gets a block: one added later would change a cached prefix.
       if (newest !== undefined && newest.info.role === "user" && !blocks.has(newest.info.id) && typedText(newest) !== "") {
         const text = decide(sessionID, newest, verbatim);
-        saveRecallBlock(deps.db, sessionID, newest.info.id, text);
+        writeOn(deps.archive, (db) => saveRecallBlock(db, sessionID, newest.info.id, text));
         blocks.set(newest.info.id, text);
       }
       for (const m of messages) {

@@ -1,5 +1,6 @@
 import type { Database } from "bun:sqlite";
 import { existsSync, statSync } from "node:fs";
+import { type ArchiveAccess, readOn } from "../archive/link.ts";
 import { requestTotals } from "../archive/requests.ts";
 import { loadFold } from "../archive/ledger.ts";
 import { archiveTotals, type CompressionBill, sessionStats } from "../archive/stats.ts";
@@ -13,7 +14,7 @@ export interface Window {
 
 /** What the plugin is, as loaded: on with an open archive, or off and why. */
 export type PluginState =
-  | { readonly on: true; readonly reason: string; readonly archivePath: string; readonly db: Database }
+  | { readonly on: true; readonly reason: string; readonly archivePath: string; readonly db: ArchiveAccess }
   | { readonly on: false; readonly reason: string; readonly archivePath?: string };
 
 export interface EndlessStatus {
@@ -62,7 +63,8 @@ export function endlessStatus(input: {
   const window = input.window === undefined ? undefined : { ...input.window, used: input.usedTokens };
   const { state } = input;
   if (!state.on) return { on: false, reason: state.reason, patches, window };
-  const { db } = state;
+  // The file while it reads, else what the link keeps in memory.
+  const db = readOn(state.db, (d) => d)!;
   const [stats] = sessionStats(db, input.sessionID);
   const session = requestTotals(db, input.sessionID);
   const total = archiveTotals(db);

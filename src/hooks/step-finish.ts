@@ -1,6 +1,6 @@
-import type { Database } from "bun:sqlite";
 import { z } from "zod";
 import { appliedEditsOf } from "../anthropic/applied-edits.ts";
+import { type ArchiveAccess, writeOn } from "../archive/link.ts";
 import { recordStep } from "../archive/steps.ts";
 
 /** What the step-finish patch passes (`experimental.chat.step.finish`); unknown keys are ignored. */
@@ -21,10 +21,10 @@ const StepFinishInput = z.object({
  * `experimental.chat.step.finish` (patched opencode only): records each step's tokens and the
  * server's applied context edits in the archive, where `endless stats` reads them.
  */
-export function createStepFinishHook(deps: { db: Database }) {
+export function createStepFinishHook(deps: { db: ArchiveAccess }) {
   return async (input: unknown, _output: unknown): Promise<void> => {
     const step = StepFinishInput.parse(input);
-    recordStep(deps.db, {
+    writeOn(deps.db, (db) => recordStep(db, {
       sessionID: step.sessionID,
       messageID: step.messageID,
       agent: step.agent,
@@ -34,6 +34,6 @@ export function createStepFinishHook(deps: { db: Database }) {
       cacheReadTokens: step.tokens.cache.read,
       cacheWriteTokens: step.tokens.cache.write,
       appliedEdits: appliedEditsOf(step.providerMetadata),
-    });
+    }));
   };
 }

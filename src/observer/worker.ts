@@ -7,21 +7,20 @@
  * opens its circuit breaker and the chain's next model (or, at its end, the fast compressors) stands in,
  * and spend caps stop calls with one notice.
  */
-import type { Database } from "bun:sqlite";
 import {
   claimDueJobs,
   type CompressionJob,
   enqueueJob,
   finishJob,
-  LLM_METHOD,
   nextDueTime,
   recordSpend,
   retryJob,
+  saveLlmObservation,
   spentBy,
 } from "../archive/compression.ts";
-import { saveObservation } from "../archive/observations.ts";
+import { type ArchiveAccess, readEachOn, readOn, writeOn } from "../archive/link.ts";
 import type { ArchiveStore } from "../archive/session-store.ts";
-import { findToolCall } from "../archive/tool-calls.ts";
+import { archiveToolCall, findToolCall, hasToolCall } from "../archive/tool-calls.ts";
 import { asRecord } from "../json/record.ts";
 import { type CompressionOptions, compressionChain } from "../config/compression.ts";
 import type { Logger } from "../log/logger.ts";
@@ -55,7 +54,12 @@ export interface CompressionWorker {
 }
 
 export interface WorkerDeps {
-  db: Database;
+  /**
+   * The archive, or the plugin's link: while the file is out the queue runs in memory and moves into the
+   * file with its calls. A job claimed from the file and settled while it is out stays leased there and
+   * runs again once its lease ends (jobs are settled by their key, never by a row id of the other archive).
+   */
+  db: ArchiveAccess;
   store: ArchiveStore;
   options: CompressionOptions;
   providers: ProviderRegistry;
@@ -113,8 +117,11 @@ export function createCompressionWorker(deps: WorkerDeps): CompressionWorker {
 
   /** The cap a call would break, worded for the user, or undefined. */
   const capReached = (sessionID: string, model: string): string | undefined => {
-    const session = spentBy(db, { sessionID });
-    const day = spentBy(db, { since: Math.floor(now() / DAY_MS) * DAY_MS });
+    // The file's spend plus what memory recorded while it was out.
+    const spent = (filter: Parameters<typeof spentBy>[1]) =>
+      readEachOn(db, (d) => spentBy(d, filter)).reduce((a, b) => ({ ...a, inputTokens: a.inputTokens + b.inputTokens, outputTokens: a.outputTokens + b.outputTokens, costUsd: a.costUsd + b.costUsd }));
+    const session = spent({ sessionID });
+    const day = spent({ since: Math.floor(now() / DAY_MS) * DAY_MS });
     const tokens = (s: typeof session) => s.inputTokens + s.outputTokens;
     if (tokens(session) >= options.sessionTokenCap) return `session ${sessionID} reached compression.sessionTokenCap (${options.sessionTokenCap} tokens)`;
     if (tokens(day) >= options.dailyTokenCap) return `compression reached dailyTokenCap (${options.dailyTokenCap} tokens today, UTC)`;
@@ -142,7 +149,7 @@ export function createCompressionWorker(deps: WorkerDeps): CompressionWorker {
     Math.min(MAX_BACKOFF_MS, error.retryAfterMs ?? backoffBase * 2 ** Math.max(0, attempts - 1));
 
   async function runJob(job: CompressionJob, signal: AbortSignal): Promise<Outcome> {
-    const stored = findToolCall(db, job.sessionID, job.callID);
+    const stored = readOn(db, (d) => findToolCall(d, job.sessionID, job.callID));
     if (stored === undefined) return { state: "skipped", detail: "the call is no longer archived" };
     if (stored.tokens < options.minOutputTokens) return { state: "skipped", detail: `output of ${stored.tokens} tokens is below minOutputTokens` };
     const chain = compressionChain(options, job.sessionModel);
@@ -197,13 +204,13 @@ export function createCompressionWorker(deps: WorkerDeps): CompressionWorker {
         continue;
       }
       breaker.failures = 0;
-      recordSpend(db, { sessionID: job.sessionID, jobID: job.id, model, inputTokens: reply.inputTokens, outputTokens: reply.outputTokens, costUsd: costOf(model, reply) });
+      writeOn(db, (d) => recordSpend(d, { sessionID: job.sessionID, jobID: job.id, model, inputTokens: reply.inputTokens, outputTokens: reply.outputTokens, costUsd: costOf(model, reply) }));
       const checked = checkObservation(reply.text, callView);
       if (!checked.ok) return { state: "skipped", detail: `${model}: discarded, ${checked.reason}` };
       const tokens = countTokens(checked.text);
       const fastTokens = countTokens(fast);
       if (tokens >= fastTokens) return { state: "skipped", detail: `${model}: discarded, ${tokens} tokens is not smaller than the fast observation's ${fastTokens}` };
-      saveObservation(db, stored.row, { text: checked.text, method: LLM_METHOD, version: PROMPT_VERSION }, tokens);
+      writeOn(db, (d) => saveLlmObservation(d, job.sessionID, job.callID, { text: checked.text, version: PROMPT_VERSION, tokens }));
       deps.store.offerObservation(job.sessionID, job.callID, checked.text);
       return { state: "done", detail: `${model}: ${fastTokens} -> ${tokens} tokens` };
     }
@@ -214,8 +221,8 @@ export function createCompressionWorker(deps: WorkerDeps): CompressionWorker {
   }
 
   const settle = (job: CompressionJob, outcome: Outcome) => {
-    if (outcome.state === "retry") retryJob(db, job.id, outcome.notBefore, outcome.detail, outcome.countAttempt, now());
-    else finishJob(db, job.id, outcome.state, outcome.state === "done" ? null : outcome.detail, now());
+    if (outcome.state === "retry") writeOn(db, (d) => retryJob(d, job, outcome.notBefore, outcome.detail, outcome.countAttempt, now()));
+    else writeOn(db, (d) => finishJob(d, job, outcome.state, outcome.state === "done" ? null : outcome.detail, now()));
     emit({ type: "finished", sessionID: job.sessionID, callID: job.callID, state: outcome.state, detail: outcome.detail });
     if (outcome.state === "failed") deps.log("warn", `LLM observation of ${job.callID} failed, the fast one stays: ${outcome.detail}`);
   };
@@ -224,8 +231,9 @@ export function createCompressionWorker(deps: WorkerDeps): CompressionWorker {
     if (stopped) return;
     if (timer !== undefined) clearTimeout(timer);
     timer = undefined;
-    const due = nextDueTime(db);
-    if (due === undefined) return;
+    const dues = readEachOn(db, nextDueTime).filter((t): t is number => t !== undefined);
+    if (dues.length === 0) return;
+    const due = Math.min(...dues);
     timer = setTimeout(kick, Math.max(0, due - now()) + 5);
     // A waiting retry must never keep a finishing opencode process alive.
     timer.unref?.();
@@ -235,7 +243,7 @@ export function createCompressionWorker(deps: WorkerDeps): CompressionWorker {
     if (stopped) return;
     let jobs: CompressionJob[];
     try {
-      jobs = claimDueJobs(db, options.concurrency - inFlight.size, options.timeoutMs * 2 + 5_000, now());
+      jobs = writeOn(db, (d) => claimDueJobs(d, options.concurrency - inFlight.size, options.timeoutMs * 2 + 5_000, now()));
     } catch (error) {
       deps.log("warn", `compression queue unreadable, retried after the next tool call: ${String(error)}`);
       return;
@@ -265,7 +273,15 @@ export function createCompressionWorker(deps: WorkerDeps): CompressionWorker {
       const model = models.get(sessionID);
       // No model named for this session's provider: its outputs go to no model at all.
       if (model === undefined || estimatedTokens < options.minOutputTokens || compressionChain(options, model).length === 0) return;
-      enqueueJob(db, { sessionID, callID, sessionModel: model, promptVersion: PROMPT_VERSION }, now());
+      writeOn(db, (d) => {
+        // A job that lands in memory (the file just went out) may name a call the file took: it is copied
+        // over, so the job has its row there, and both move into the file together.
+        if (!hasToolCall(d, sessionID, callID)) {
+          const stored = readOn(db, (r) => findToolCall(r, sessionID, callID));
+          if (stored !== undefined) archiveToolCall(d, stored, "keep");
+        }
+        enqueueJob(d, { sessionID, callID, sessionModel: model, promptVersion: PROMPT_VERSION }, now());
+      });
       emit({ type: "enqueued", sessionID, callID });
     },
     sessionModel(sessionID, model) {

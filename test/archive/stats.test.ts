@@ -10,10 +10,11 @@ import { tmpdir } from "../fake/tmp.ts";
 const client = { app: { log: async () => ({}) } } as never;
 const output = (tag: string) => Array.from({ length: 300 }, (_, i) => `${tag} ${i}: some output words ${i * 13}`).join("\n");
 
-/** A session through the real hooks: six big bash outputs archived, then one request shaped. */
+/** A session through the real hooks: after thirty replies, six big bash outputs archived, then one request shaped. */
 async function archivedSession(path: string) {
   const hooks = await createEndlessHooks({ client }, { archivePath: path, keepLast: 2, highWaterTokens: 1000 }, () => {});
-  const messages: Msg[] = [userText("ses_s", "go")];
+  // Thirty earlier replies: a history long enough that the batch pays back its cache rewrite (paysBack).
+  const messages: Msg[] = [userText("ses_s", "go"), ...Array.from({ length: 30 }, () => assistantWithTools("ses_s", []))];
   for (let i = 0; i < 6; i++) {
     const call = { callID: `toolu_${i}`, tool: "bash", input: { command: `c${i}` }, output: output(`o${i}`) };
     await hooks["tool.execute.after"]!({ tool: "bash", sessionID: "ses_s", callID: call.callID, args: call.input }, { title: "", output: call.output, metadata: {} });

@@ -86,3 +86,37 @@ describe("template grouping on real bash outputs", () => {
     expect(checked).toBeGreaterThan(0);
   });
 });
+
+/** Every session of the shared corpus, in every format the bench reads. */
+const SHARED = resolve(import.meta.dir, "../../../shared/corpus");
+
+describe("every tool output of the shared corpus", () => {
+  if (!existsSync(SHARED)) {
+    console.warn(`corpus tests skipped: no shared corpus at ${SHARED}`);
+    test.skip("every corpus output: kept whole or at most half, byte-identical twice (corpus missing)", () => {});
+    return;
+  }
+
+  test("is kept whole or sent as at most half of itself, byte-identical twice, with every error line of bash kept when whole", async () => {
+    const { loadSessions } = await import("../../src/replay/importers/load.ts");
+    const { sessions } = await loadSessions([SHARED], () => {});
+    let halved = 0;
+    let kept = 0;
+    for (const session of sessions) {
+      for (const record of session.turns.flatMap((turn) => turn.steps.flatMap((step) => step.calls))) {
+        const call: ToolCall = { tool: record.tool, callID: record.callID, input: record.input, output: record.output };
+        const first = await compress(call);
+        expect((await compress({ ...call, input: { ...call.input } })).text).toBe(first.text);
+        expect(lastLine(first.text)).toEndWith(`recall({"id":"${call.callID}"})]`);
+        const whole = first.text.startsWith(call.output) && /^\[endless: 0 of /.test(lastLine(first.text));
+        if (whole) kept++;
+        else {
+          halved++;
+          expect({ call: call.callID, half: first.text.length <= call.output.length / 2 }).toEqual({ call: call.callID, half: true });
+        }
+      }
+    }
+    expect(halved).toBeGreaterThan(0);
+    expect(kept).toBeGreaterThan(0);
+  });
+});

@@ -1,6 +1,8 @@
 import { describe, expect, test } from "bun:test";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { COMPRESSOR_VERSION, compress, supersedeKey } from "../../src/compress/index.ts";
+import { compressRead } from "../../src/compress/read.ts";
 import type { ToolCall } from "../../src/compress/types.ts";
 import { bodyOf, lastLine, readOutput, scratch, shell, toolCall, writeFiles } from "./helpers.ts";
 import { SOURCES } from "./sources.ts";
@@ -8,20 +10,27 @@ import { SOURCES } from "./sources.ts";
 const dir = scratch("index");
 writeFiles(dir, Object.fromEntries(SOURCES.map((c) => [c.file, c.source])));
 writeFiles(dir, Object.fromEntries(Array.from({ length: 60 }, (_, i) => [`assets/icons/set${i % 4}/icon-${i}.svg`, "<svg/>"])));
+// Files long enough that their outline takes most of the text away (a short file is kept whole, see below).
+writeFiles(dir, {
+  "src/steps.ts": Array.from({ length: 120 }, (_, i) => `export function step${i}(input: number): number {\n  return input + ${i};\n}\n`).join("\n"),
+  "src/shapes.rs": Array.from({ length: 100 }, (_, i) => `pub fn area_${i}(width: f64, height: f64) -> f64 {\n    width * height * ${i}.0\n}\n`).join("\n"),
+});
 
 /** One realistic call per compressor family. */
 function sampleCalls(): ToolCall[] {
   const log = shell("for i in $(seq 1 120); do echo \"step $i ok\"; done; echo 'error: step 121 failed'; seq 1 40", dir);
+  // A sub-agent report keeps more of its lines than other outputs do: a longer one.
+  const report = shell("for i in $(seq 1 400); do echo \"finding $i: src/module$i.ts exports handler$i\"; done", dir);
   const listing = shell(`find ${dir} -type f | sort`, dir).trimEnd();
   const grep = ["Found 60 matches", ...SOURCES.flatMap((c) => [`${join(dir, c.file)}:`, ...Array.from({ length: 5 }, (_, i) => `  Line ${i + 1}: // licence line ${i}`), ""])].join("\n");
   const json = JSON.stringify({ results: Array.from({ length: 200 }, (_, i) => ({ id: i, title: `Issue ${i}`, labels: ["bug"] })) });
   return [
     toolCall("bash", log, { command: "./run-steps.sh" }, "call_a"),
-    toolCall("read", readOutput(join(dir, "src/store.ts")), { filePath: join(dir, "src/store.ts") }, "call_b"),
-    toolCall("read", readOutput(join(dir, "src/geometry.rs")), { filePath: join(dir, "src/geometry.rs") }, "call_c"),
+    toolCall("read", readOutput(join(dir, "src/steps.ts")), { filePath: join(dir, "src/steps.ts") }, "call_b"),
+    toolCall("read", readOutput(join(dir, "src/shapes.rs")), { filePath: join(dir, "src/shapes.rs") }, "call_c"),
     toolCall("glob", listing, { pattern: "**/*" }, "call_d"),
     toolCall("grep", grep, { pattern: "licence" }, "call_e"),
-    toolCall("task", log, { description: "steps" }, "call_f"),
+    toolCall("task", report, { description: "steps" }, "call_f"),
     toolCall("github_search_issues", json, { q: "bug" }, "call_g"),
     toolCall("some_mcp_text_tool", log, {}, "call_h"),
     toolCall("webfetch", log, { url: "https://example.com" }, "call_i"),
@@ -57,7 +66,7 @@ describe("compress", () => {
   test("makes every long sample smaller than its output", async () => {
     for (const call of sampleCalls()) {
       const { text } = await compress(call);
-      expect({ tool: call.tool, smaller: text.length < call.output.length }).toEqual({ tool: call.tool, smaller: true });
+      expect({ tool: call.tool, id: call.callID, smaller: text.length < call.output.length }).toEqual({ tool: call.tool, id: call.callID, smaller: true });
     }
   });
 
@@ -102,6 +111,19 @@ describe("compress", () => {
     const { text } = await compress(toolCall("bash", output, { command: "ls -la" }, "call_ls"));
     expect(bodyOf(text)).toBe(output);
     expect(lastLine(text)).toMatch(/^\[endless: 0 of \d+ lines left out; /);
+  });
+
+  test("keeps an output whole when its observation would not take at least half of it away", async () => {
+    // A real read of a short manifest (an installed package's): its outline and names come to more than half of it.
+    const path = join(dir, "package.json");
+    writeFiles(dir, { "package.json": readFileSync(join(import.meta.dir, "../../node_modules/@vscode/tree-sitter-wasm/package.json"), "utf8") });
+    const call = toolCall("read", readOutput(path), { filePath: path }, "call_small");
+    const alone = (await compressRead(call))!;
+    expect(alone.text.length).toBeGreaterThan(call.output.length / 2);
+    const { text, method } = await compress(call);
+    expect(method).toBe("read");
+    expect(bodyOf(text)).toBe(call.output);
+    expect(lastLine(text)).toBe(`[endless: 0 of ${call.output.split("\n").length} lines left out; recall({"id":"call_small"})]`);
   });
 
   test("exposes a positive integer version", () => {

@@ -6,13 +6,19 @@ import { randomCalls } from "../fake/random-session.ts";
 
 const config = (over: Partial<PolicyConfig> = {}): PolicyConfig => ({ ...defaultPolicyConfig(), ...over });
 
+/**
+ * A history long enough that the payback rule lets due batches through: these tests are about what batches
+ * do, the rule is tested on its own (policy.test.ts, and below with a short and a long history).
+ */
+const LONG = 100;
+
 /** Replays a session request by request and returns what each request would send for each call. */
 async function replay(calls: CallView[], cfg: PolicyConfig) {
   const store = createMemoryStore();
   const requests: { sent: string[]; batched: boolean }[] = [];
   for (let n = 1; n <= calls.length; n++) {
     const visible = calls.slice(0, n);
-    const shaped = await shapeContext({ sessionID: "s", calls: visible, unseen: new Set([calls[n - 1]!.callID]), config: cfg, store, requests: n });
+    const shaped = await shapeContext({ sessionID: "s", calls: visible, unseen: new Set([calls[n - 1]!.callID]), config: cfg, store, requests: LONG + n });
     requests.push({ sent: visible.map((c) => shaped.renders.get(c.callID) ?? c.output), batched: shaped.batched });
   }
   return requests;
@@ -61,7 +67,7 @@ describe("shapeContext", () => {
     const calls = [call("a", "npm test", big("first")), call("b", "ls", big("ls")), call("c", "npm test", big("second")),
       call("d", "x", big("x")), call("e", "y", big("y")), call("f", "z", big("z"))];
     const store = createMemoryStore();
-    const shaped = await shapeContext({ sessionID: "s", calls, unseen: new Set(), config: config({ highWaterTokens: 1000, keepLast: 2 }), store, requests: calls.length });
+    const shaped = await shapeContext({ sessionID: "s", calls, unseen: new Set(), config: config({ highWaterTokens: 1000, keepLast: 2 }), store, requests: LONG });
     expect(shaped.batched).toBe(true);
     expect(shaped.renders.get("a")).toContain("superseded by the newer bash call c");
     expect(shaped.renders.get("b")).not.toContain("superseded");
@@ -88,8 +94,8 @@ describe("shapeContext", () => {
   test("frontier state survives a new store instance only through the store (nothing global)", async () => {
     const calls = randomCalls(11, 30);
     const cfg = config({ highWaterTokens: 2000 });
-    const a = await shapeContext({ sessionID: "s", calls, unseen: new Set(), config: cfg, store: createMemoryStore(), requests: calls.length });
-    const b = await shapeContext({ sessionID: "s", calls, unseen: new Set(), config: cfg, store: createMemoryStore(), requests: calls.length });
+    const a = await shapeContext({ sessionID: "s", calls, unseen: new Set(), config: cfg, store: createMemoryStore(), requests: LONG });
+    const b = await shapeContext({ sessionID: "s", calls, unseen: new Set(), config: cfg, store: createMemoryStore(), requests: LONG });
     expect([...a.renders]).toEqual([...b.renders]);
     expect(a.batch).toBe(1);
   });

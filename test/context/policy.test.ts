@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { defaultPolicyConfig, type PolicyConfig } from "../../src/config/schema.ts";
-import { CACHE_PRICE, compressibleParts, type PartInfo, paysBack, planBatch } from "../../src/context/policy.ts";
+import { CACHE_PRICE, compressibleParts, PAYBACK_CONFIDENCE, type PartInfo, paysBack, planBatch } from "../../src/context/policy.ts";
 import { randomCalls } from "../fake/random-session.ts";
 
 /** A call the policy may compress at all: either half is. */
@@ -154,13 +154,15 @@ describe("planBatch with tool inputs", () => {
 });
 
 describe("paysBack", () => {
-  test("weighs the rewrite against what later requests save, with the session so far as the estimate of what is left", () => {
+  test("weighs the rewrite against what later requests save, counting on a third of the session so far", () => {
     // Freeing 3,500 of 10,500 cached tokens: the rewrite costs 1.25 * 7,000 - 0.1 * 10,500 = 7,700 token-prices;
-    // each later request saves 0.1 * 3,500 = 350, so it pays back after 22 requests.
+    // each later request saves 0.1 * 3,500 = 350, so it pays back after 22 requests. A session that has had t
+    // requests has at least t / 3 more with probability 3/4 (Gott): 66 requests so far are needed.
     const effect = { freed: 3500, rewritten: 10_500 };
     expect(CACHE_PRICE.write * 7000 - CACHE_PRICE.read * 10_500).toBeCloseTo(7700, 6);
-    expect(paysBack({ ...effect, requests: 21 })).toBe(false);
-    expect(paysBack({ ...effect, requests: 22 })).toBe(true);
+    expect(PAYBACK_CONFIDENCE).toBe(0.75);
+    expect(paysBack({ ...effect, requests: 65 })).toBe(false);
+    expect(paysBack({ ...effect, requests: 66 })).toBe(true);
   });
 
   test("a batch that frees nearly everything it rewrites pays back at once; one that frees nothing never does", () => {

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { createEndlessHooks } from "../../src/hooks/plugin.ts";
+import type { ObserverSetup } from "../../src/hooks/observer.ts";
 import { assistantWithTools, type Msg, userText } from "../../src/harness/fake-messages.ts";
 import type { Level } from "../../src/log/logger.ts";
 import { recallWhole } from "./recall-whole.ts";
@@ -8,10 +9,13 @@ const client = { app: { log: async () => ({}) } } as never;
 export const sha = (text: string) => createHash("sha256").update(text).digest("hex");
 const output = (tag: string, lines = 1200) => Array.from({ length: lines }, (_, i) => `${tag} line ${i}: value=${(i * 7919) % 10007}`).join("\n");
 
-/** A session driven through the real hooks: each call goes through tool.execute.after, then the transform. */
-export async function driven(archivePath: string, sessionID: string) {
+/**
+ * A session driven through the real hooks: each call goes through tool.execute.after, then the transform.
+ * `options` are added to the plugin's; `observer` sets up the compression worker (tests of the queue).
+ */
+export async function driven(archivePath: string, sessionID: string, options: Record<string, unknown> = {}, observer: Partial<ObserverSetup> = {}) {
   const lines: { level: Level; message: string }[] = [];
-  const hooks = await createEndlessHooks({ client }, { archivePath, highWaterTokens: 2000, keepLast: 1 }, (level, message) => lines.push({ level, message }));
+  const hooks = await createEndlessHooks({ client }, { archivePath, highWaterTokens: 2000, keepLast: 1, ...options }, (level, message) => lines.push({ level, message }), observer);
   const messages: Msg[] = [userText(sessionID, "go")];
   const originals = new Map<string, string>();
   const latency = { toolAfter: [] as number[], transform: [] as number[] };

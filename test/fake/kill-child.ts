@@ -3,9 +3,10 @@
  * test: `bun kill-child.ts ARCHIVE SEED RESEND STORED`. It first sends the request of the first RESEND steps
  * again (what the process before it sent last), then the one of all STORED steps, then goes on with new
  * steps, printing one JSON line per event: {"stored": callID} once a tool hook returned (opencode stores the
- * output then), {"batch": N} when a transform saved a moved frontier, {"sent": steps, "outputs": {callID: sha}}
- * once a request's transform returned.
+ * output then), {"sent": steps, "outputs": {callID: sha}, "batch": N} once a request's transform returned,
+ * N the frontier's batch in the archive as that request left it.
  */
+import { Database } from "bun:sqlite";
 import { createHash } from "node:crypto";
 import { writeSync } from "node:fs";
 import { createEndlessHooks } from "../../src/hooks/plugin.ts";
@@ -20,11 +21,11 @@ const client = { app: { log: async () => ({}) } } as never;
 // Written synchronously: a line queued behind the transform's own work (the fold tokenizes the whole
 // request) would be lost to a kill that lands after the frontier was saved, and the parent would miss it.
 const print = (line: unknown) => writeSync(1, `${JSON.stringify(line)}\n`);
-// {"batch": N} once a request's transform moved (and saved) the frontier, before its {"sent"} line.
-const hooks = await createEndlessHooks({ client }, { archivePath, highWaterTokens: 1500, keepLast: 1 }, (_level, message) => {
-  const moved = message.match(/frontier moved to batch (\d+)/);
-  if (moved) print({ batch: Number(moved[1]) });
-});
+const hooks = await createEndlessHooks({ client }, { archivePath, highWaterTokens: 1500, keepLast: 1 }, () => {});
+// The batch is read from the archive, not from a log line: a kill between the frontier's save and its line
+// would hide a batch that stands.
+const reader = new Database(archivePath, { readonly: true });
+const batchNow = () => reader.query<{ batch: number }, [string]>("SELECT batch FROM frontiers WHERE session_id = ?").get(sessionID)?.batch ?? 0;
 
 const history = (steps: number): Msg[] => [
   userText(sessionID, "go"),
@@ -36,7 +37,7 @@ async function send(steps: number): Promise<void> {
   await hooks["experimental.chat.messages.transform"]!({}, request);
   const tools = request.messages.flatMap((m) => m.parts).filter((p) => p.type === "tool");
   const outputs = Object.fromEntries(tools.map((p) => [p.callID, sha((p.state as { output: string }).output)]));
-  print({ sent: steps, outputs });
+  print({ sent: steps, outputs, batch: batchNow() });
 }
 
 print({ ready: true });

@@ -7,6 +7,9 @@ import { openArchive } from "../../src/archive/open.ts";
 import type { Msg } from "../../src/harness/fake-messages.ts";
 import { driven, sha } from "../fake/driven.ts";
 import { lockHolder } from "../fake/lock-holder.ts";
+import { startMockAnthropic } from "../../src/harness/mock-anthropic.ts";
+import { createProviderRegistry } from "../../src/observer/providers.ts";
+import type { WorkerEvent } from "../../src/observer/worker.ts";
 import type { Level } from "../../src/log/logger.ts";
 import { tmpdir } from "../fake/tmp.ts";
 import { smallFilesystem, tmpfsSkipMessage } from "../fake/tmpfs.ts";
@@ -34,11 +37,13 @@ function expectAllArchived(path: string, sessionID: string, originals: Map<strin
 
 const fs = smallFilesystem(1024);
 const roFs = smallFilesystem(4096);
+const queueFs = smallFilesystem(8192);
 afterAll(() => {
   fs?.[Symbol.dispose]();
+  queueFs?.[Symbol.dispose]();
   roFs?.[Symbol.dispose]();
 });
-if (!fs || !roFs) console.warn(`[faults] ${tmpfsSkipMessage}`);
+if (!fs || !roFs || !queueFs) console.warn(`[faults] ${tmpfsSkipMessage}`);
 
 describe.skipIf(!fs)("a real full disk mid-session", () => {
   test("compression goes on, one warning, every handle recalls byte for byte, and archiving resumes with no row lost", async () => {
@@ -60,6 +65,72 @@ describe.skipIf(!fs)("a real full disk mid-session", () => {
     expectAllArchived(path, "ses_full", s.originals);
     expect(await s.recallAll(sent)).toBeGreaterThan(8);
     await s.hooks.dispose?.();
+  }, 60_000);
+});
+
+describe.skipIf(!queueFs)("a real full disk under the ledger, the compression queue and the step rows", () => {
+  test("their writes keep to memory without an error per call, and move into the archive once it takes writes again", async () => {
+    const path = join(queueFs!.path, "archive.db");
+    const sessionID = "ses_queue";
+    await using cmp = startMockAnthropic({ script: () => ({ text: "1200 lines of values; nothing failed." }) });
+    const events: WorkerEvent[] = [];
+    const s = await driven(
+      path,
+      sessionID,
+      { compression: { models: { main: "cmp/mini" }, minOutputTokens: 100, prices: { "cmp/mini": { input: 1, output: 5 } } } },
+      { providers: createProviderRegistry({ env: {}, authFile: "/nonexistent" }), onEvent: (e) => events.push(e), backoffBaseMs: 20 },
+    );
+    await s.hooks.config!({ provider: { cmp: { npm: "@ai-sdk/openai-compatible", options: { baseURL: cmp.baseURL, apiKey: "k" } } } } as never);
+    const params = [
+      { sessionID, agent: "build", model: { providerID: "main", id: "big", limit: { context: 100_000, output: 4_000 } }, provider: { source: "config", info: { id: "main" }, options: {} }, message: {} },
+      { temperature: 0, topP: 1, topK: 0, options: {} },
+    ] as never as [never, never];
+    await s.hooks["chat.params"]!(...params);
+    let steps = 0;
+    const step = async (tag: string) => {
+      await s.call(tag);
+      const input = { sessionID, messageID: `msg_${tag}`, agent: "build", model: { id: "big", providerID: "main" }, tokens: { input: 900, output: 20, cache: { read: 500, write: 100 } } };
+      await s.hooks["experimental.chat.step.finish"]!(input, {});
+      steps++;
+    };
+    const finished = () => events.filter((e) => e.type === "finished" && e.state === "done").length;
+    const settle = async (done: number) => {
+      for (let i = 0; i < 200 && finished() < done; i++) await Bun.sleep(25);
+    };
+    for (let i = 0; i < 3; i++) await step(`before${i}`);
+    await settle(3);
+    queueFs!.fill();
+    for (let i = 0; i < 6; i++) await step(`full${i}`);
+    await settle(9);
+    // Jobs queued once the file refused writes ran from the memory queue; those it took before wait for it.
+    expect(finished()).toBeGreaterThan(3);
+    expect(s.lines.filter((l) => l.level === "error")).toEqual([]);
+    expect(warnings(s.lines).map((l) => l.message)).toHaveLength(1);
+    expect(warnings(s.lines)[0]!.message).toContain("refused a write");
+    queueFs!.free();
+    await Bun.sleep(RETRY_WAIT_MS);
+    await step("after");
+    await settle(10);
+    expect(finished()).toBe(10);
+    await s.hooks.dispose?.();
+    expect(s.lines.some((l) => l.message.includes("takes writes again"))).toBe(true);
+    expect(warnings(s.lines)).toHaveLength(1);
+
+    const db = new Database(path, { readonly: true });
+    try {
+      const count = (sql: string) => db.query<{ n: number }, [string]>(sql).get(sessionID)?.n;
+      expect(db.query<{ integrity_check: string }, []>("PRAGMA integrity_check").get()?.integrity_check).toBe("ok");
+      const ledger = JSON.parse(db.query<{ state: string }, [string]>("SELECT state FROM ledgers WHERE session_id = ?").get(sessionID)!.state) as { calls: { id: string }[] };
+      expect(ledger.calls.map((c) => c.id)).toEqual([...s.originals.keys()]);
+      expect(count("SELECT count(*) AS n FROM steps WHERE session_id = ?")).toBe(steps);
+      // One logged request per transform.
+      expect(count("SELECT count(*) AS n FROM requests WHERE session_id = ?")).toBe(s.originals.size);
+      expect(count("SELECT count(*) AS n FROM compression_jobs WHERE session_id = ? AND state = 'done'")).toBe(s.originals.size);
+      expect(count("SELECT count(*) AS n FROM compression_spend WHERE session_id = ?")).toBe(s.originals.size);
+      expect(count("SELECT count(*) AS n FROM observations o JOIN tool_calls c ON c.id = o.call_row WHERE c.session_id = ? AND o.method = 'llm'")).toBe(s.originals.size);
+    } finally {
+      db.close();
+    }
   }, 60_000);
 });
 

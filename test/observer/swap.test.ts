@@ -24,7 +24,8 @@ describe("LLM observations swap in only at a batch boundary", () => {
     let offered = false;
     for (let n = 1; n <= calls.length; n++) {
       const visible = calls.slice(0, n);
-      const shaped = await shapeContext({ sessionID: "s", calls: visible, unseen: new Set([visible.at(-1)!.callID]), requests: n, config, store });
+      // A long history before these calls, so the payback rule (tested in test/context) lets due batches through.
+      const shaped = await shapeContext({ sessionID: "s", calls: visible, unseen: new Set([visible.at(-1)!.callID]), requests: 100 + n, config, store });
       sent.push({ texts: new Map(visible.map((c) => [c.callID, shaped.renders.get(c.callID) ?? c.output])), batched: shaped.batched });
       if (shaped.batched && !offered) {
         // The worker finishes two jobs right after the first batch: one already compressed, one still raw.
