@@ -8,6 +8,7 @@ import { moveLedgers } from "./ledger.ts";
 import { type ArchiveStart, openArchive, openOrRecoverArchive } from "./open.ts";
 import { moveRequests } from "./requests.ts";
 import { moveSteps } from "./steps.ts";
+import { moveRecallBlocks } from "./recall-blocks.ts";
 import { moveToolCalls } from "./tool-calls.ts";
 
 /**
@@ -81,6 +82,7 @@ const MOVES: readonly { move: (from: Database, to: Database) => void; tables: re
   { move: moveSteps, tables: ["steps"] },
   { move: moveRequests, tables: ["requests"] },
   { move: moveQueue, tables: ["compression_jobs", "compression_spend", "compression_swaps"] },
+  { move: moveRecallBlocks, tables: ["recall_blocks"] },
 ];
 
 export interface LinkOptions {
