@@ -20,6 +20,10 @@ import { startedPerTest } from "./started.ts";
  * keep both cores busy. ENDLESS_KILL_SEED replays a failure (the seed is printed); ENDLESS_KILLS changes
  * the count while working on the test.
  */
+/** The render of an older copy of a re-read: a pointer to the newest read of the same input. */
+const isPointer = (text: string, callID: string) =>
+  /^\[endless: superseded by the newer \S+ call \S+ with the same input; this copy: recall\(\{"id":"([^"]+)"\}\)\]$/.exec(text)?.[1] === callID;
+
 const KILLS = Number(process.env.ENDLESS_KILLS ?? 50);
 const SEED = Number(process.env.ENDLESS_KILL_SEED ?? 1010);
 const LANES = 2;
@@ -159,7 +163,11 @@ async function killLane(seed: number, kills: number): Promise<LaneStats> {
         const sent = sentOutputs(first);
         for (const [callID, { text }] of previous.renders) {
           if (!sent.has(callID)) continue;
-          if (sent.get(callID) !== text) expect([callID, sent.get(callID)]).toEqual([callID, rewritten(callID)]);
+          const got = sent.get(callID)!;
+          // A pointer may be re-pointed by each later batch (to the newest re-read), so the first request can
+          // carry an earlier pointer than the archive holds now; a pointer it is, and a batch did move since.
+          const repointed = rewritten(callID) !== undefined && isPointer(got, callID) && isPointer(rewritten(callID)!, callID);
+          if (got !== text && !repointed) expect([callID, got as string | undefined]).toEqual([callID, rewritten(callID)]);
           stats.rendersChecked++;
         }
         stats.resumedRequests++;
