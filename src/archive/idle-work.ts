@@ -1,5 +1,5 @@
 import type { CallView, SessionStore } from "../context/engine.ts";
-import { type ArchiveAccess, writeOn } from "./link.ts";
+import { type ArchiveAccess, writeOn } from "./access.ts";
 import type { Logger } from "../log/logger.ts";
 import { countTokens } from "../tokens/count.ts";
 import { indexPendingOutputs, setTokenCount } from "./tool-calls.ts";

@@ -1,6 +1,6 @@
 import type { Database } from "bun:sqlite";
 import type { FoldState } from "../context/fold.ts";
-import { type ArchiveAccess, readOn, writeOn } from "./link.ts";
+import { type ArchiveAccess, readOn, writeOn } from "./access.ts";
 import { type LedgerCall, recordCall, recordRequest } from "../ledger/extract.ts";
 import { emptyLedger, Ledger } from "../ledger/schema.ts";
 

@@ -1,5 +1,5 @@
 import { Database } from "bun:sqlite";
-import { type ArchiveAccess, readOn, writeOn } from "./link.ts";
+import { type ArchiveAccess, readOn, writeOn } from "./access.ts";
 import { COMPRESSOR_VERSION, compress } from "../compress/index.ts";
 import { type CallView, type FrontierState, rememberObservations, type SessionStore } from "../context/engine.ts";
 import { countTokens } from "../tokens/count.ts";

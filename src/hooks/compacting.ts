@@ -1,4 +1,4 @@
-import { type ArchiveAccess, readEachOn } from "../archive/link.ts";
+import { type ArchiveAccess, readEachOn } from "../archive/access.ts";
 import { sessionToolCalls } from "../archive/tool-calls.ts";
 import type { CompactionOptions } from "../config/schema.ts";
 import { formatCompactionSummary } from "../context/compaction-summary.ts";

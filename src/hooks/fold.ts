@@ -7,7 +7,7 @@
 import type { Message, Part, TextPart, ToolPart } from "@opencode-ai/sdk";
 import { type ModelLimit, usableInputTokens } from "../tokens/window.ts";
 import { findFold, type FoldRecord, type LedgerStore, NO_FOLD, saveFold } from "../archive/ledger.ts";
-import { type ArchiveAccess, readOn, writeOn } from "../archive/link.ts";
+import { type ArchiveAccess, readOn, writeOn } from "../archive/access.ts";
 import { recallHandle } from "../compress/handle.ts";
 import type { FoldOptions } from "../config/schema.ts";
 import type { CallView, SessionStore } from "../context/engine.ts";

@@ -1,4 +1,4 @@
-import type { ArchiveAccess } from "../archive/link.ts";
+import type { ArchiveAccess } from "../archive/access.ts";
 import { type ArchiveStore, createArchiveStore } from "../archive/session-store.ts";
 import type { CompressionOptions } from "../config/compression.ts";
 import type { Logger } from "../log/logger.ts";

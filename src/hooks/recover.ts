@@ -1,5 +1,5 @@
 import { Database } from "bun:sqlite";
-import { type ArchiveAccess, readEachOn, writeOn } from "../archive/link.ts";
+import { type ArchiveAccess, readEachOn, writeOn } from "../archive/access.ts";
 import { type ArchivedCall, archiveToolCall, archivedCallIds } from "../archive/tool-calls.ts";
 import { RECALL_TOOL } from "../config/schema.ts";
 

@@ -6,7 +6,7 @@
  * every later request that carries the message: it changes no message the prompt cache already holds.
  */
 import type { Message, Part, TextPart } from "@opencode-ai/sdk";
-import { type ArchiveAccess, readOn, writeOn } from "../archive/link.ts";
+import { type ArchiveAccess, readOn, writeOn } from "../archive/access.ts";
 import { loadRecallBlocks, saveRecallBlock } from "../archive/recall-blocks.ts";
 import { relatedOutputs } from "../archive/search.ts";
 import type { RelevantRecallOptions } from "../config/schema.ts";

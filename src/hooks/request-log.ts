@@ -1,4 +1,4 @@
-import { type ArchiveAccess, writeOn } from "../archive/link.ts";
+import { type ArchiveAccess, writeOn } from "../archive/access.ts";
 import { logRequest, type RequestRecord } from "../archive/requests.ts";
 import type { Notice, Toast } from "../log/notice.ts";
 import type { FoldEvent } from "./fold.ts";

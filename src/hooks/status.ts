@@ -1,6 +1,6 @@
 import type { Database } from "bun:sqlite";
 import { existsSync, statSync } from "node:fs";
-import { type ArchiveAccess, readOn } from "../archive/link.ts";
+import { type ArchiveAccess, readOn } from "../archive/access.ts";
 import { requestTotals } from "../archive/requests.ts";
 import { loadFold } from "../archive/ledger.ts";
 import { archiveTotals, type CompressionBill, sessionStats } from "../archive/stats.ts";

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { appliedEditsOf } from "../anthropic/applied-edits.ts";
-import { type ArchiveAccess, writeOn } from "../archive/link.ts";
+import { type ArchiveAccess, writeOn } from "../archive/access.ts";
 import { recordStep } from "../archive/steps.ts";
 
 /** What the step-finish patch passes (`experimental.chat.step.finish`); unknown keys are ignored. */

@@ -2,7 +2,7 @@ import { resolveFullOutput } from "../archive/full-output.ts";
 import type { IdleWork } from "../archive/idle-work.ts";
 import type { CompressionWorker } from "../observer/worker.ts";
 import type { LedgerStore } from "../archive/ledger.ts";
-import { type ArchiveAccess, writeOn } from "../archive/link.ts";
+import { type ArchiveAccess, writeOn } from "../archive/access.ts";
 import { archiveToolCall } from "../archive/tool-calls.ts";
 import { RECALL_TOOL } from "../config/schema.ts";
 import { asRecord } from "../json/record.ts";

@@ -18,7 +18,7 @@ import {
   saveLlmObservation,
   spentBy,
 } from "../archive/compression.ts";
-import { type ArchiveAccess, readEachOn, readOn, writeOn } from "../archive/link.ts";
+import { type ArchiveAccess, readEachOn, readOn, writeOn } from "../archive/access.ts";
 import type { ArchiveStore } from "../archive/session-store.ts";
 import { archiveToolCall, findToolCall, hasToolCall } from "../archive/tool-calls.ts";
 import { asRecord } from "../json/record.ts";

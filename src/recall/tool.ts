@@ -1,4 +1,4 @@
-import { type ArchiveAccess, readOn } from "../archive/link.ts";
+import { type ArchiveAccess, readOn } from "../archive/access.ts";
 import { tool } from "@opencode-ai/plugin";
 import type { Logger } from "../log/logger.ts";
 import { DEFAULT_PAGE_LINES, LINE_PIECE_CHARS, MAX_PAGE_LINES } from "./page.ts";
