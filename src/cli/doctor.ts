@@ -6,9 +6,9 @@ import { defaultArchivePath, openArchiveReadOnly } from "../archive/open.ts";
 import { MIGRATIONS } from "../archive/migrations.ts";
 import { loadOptions } from "../config/load.ts";
 import type { CompressionOptions } from "../config/compression.ts";
+import { formatBytes } from "../format/number.ts";
 import { callModel } from "../observer/clients.ts";
 import { createProviderRegistry } from "../observer/providers.ts";
-import { formatBytes } from "../hooks/status.ts";
 import { patchesInBinary } from "../patch/detect.ts";
 import { type Command, UsageError } from "./io.ts";
 

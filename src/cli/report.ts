@@ -6,6 +6,7 @@ import { defaultArchivePath, openArchiveReadOnly } from "../archive/open.ts";
 import { type RequestRecord, sessionRequests, requestTotals } from "../archive/requests.ts";
 import { compressionSpend, type LargeOutput, largestOutputs } from "../archive/stats.ts";
 import { defaultPolicyConfig } from "../config/schema.ts";
+import { formatCount, formatUsd } from "../format/number.ts";
 import { renderSvg } from "../replay/chart.ts";
 import { stepCount } from "../replay/importers/model.ts";
 import { defaultOpencodeDb, listStoredSessions, readStoredSession } from "../replay/importers/opencode-db.ts";
@@ -43,7 +44,6 @@ export interface ReportData {
 
 const escapeHtml = (text: string): string =>
   text.replace(/[<>&"']/g, (c) => ({ "<": "&lt;", ">": "&gt;", "&": "&amp;", '"': "&quot;", "'": "&#39;" })[c]!);
-const n = (value: number): string => Math.round(value).toLocaleString("en-US");
 const clip = (text: string, max: number): string => (text.length <= max ? text : `${text.slice(0, max)}…`);
 /** A long sent text: its head, and its last line, which holds the recall handle. */
 const headAndHandle = (text: string, max: number): string => {
@@ -56,16 +56,16 @@ function archivedSection(archived: ReportData["archived"]): string {
   if (archived === undefined) return "<h2>Endless in this session</h2><p>This session is not in Endless's archive: Endless was not on for it. The chart above is the replay.</p>";
   const batches = archived.requests.map((r, i) => ({ ...r, index: i + 1 })).filter((r) => r.freedTokens > 0);
   const batchRows = batches
-    .map((b) => `<tr><td>${b.index}</td><td>${b.batch}</td><td>${n(b.freedTokens)}</td><td>${n(b.rewriteTokens)}</td></tr>`)
+    .map((b) => `<tr><td>${b.index}</td><td>${b.batch}</td><td>${formatCount(b.freedTokens)}</td><td>${formatCount(b.rewriteTokens)}</td></tr>`)
     .join("\n");
   const largestRows = archived.largest
     .map(
       (o) =>
-        `<tr><td>${escapeHtml(o.tool)}</td><td><code>${escapeHtml(clip(o.input, 120))}</code></td><td>${n(o.tokens)}</td><td>${n(o.sentTokens)}</td><td><pre>${escapeHtml(headAndHandle(o.sentAs ?? "(still sent raw)", 600))}</pre></td></tr>`,
+        `<tr><td>${escapeHtml(o.tool)}</td><td><code>${escapeHtml(clip(o.input, 120))}</code></td><td>${formatCount(o.tokens)}</td><td>${formatCount(o.sentTokens)}</td><td><pre>${escapeHtml(headAndHandle(o.sentAs ?? "(still sent raw)", 600))}</pre></td></tr>`,
     )
     .join("\n");
   return `<h2>Endless in this session (from its archive)</h2>
-<p id="saved">${n(archived.savedTokens)} tool-output tokens kept out of ${n(archived.requests.length)} requests; ${batches.length} batches (cache rewrites) wrote ${n(archived.rewriteTokens)} tool tokens to the cache again; compression model spend $${archived.spentUSD.toFixed(4)}.</p>
+<p id="saved">${formatCount(archived.savedTokens)} tool-output tokens kept out of ${formatCount(archived.requests.length)} requests; ${batches.length} batches (cache rewrites) wrote ${formatCount(archived.rewriteTokens)} tool tokens to the cache again; compression model spend ${formatUsd(archived.spentUSD)}.</p>
 <h3>Batches</h3>
 <table id="batches"><tr><th>request</th><th>batch</th><th>tokens freed</th><th>tokens rewritten</th></tr>
 ${batchRows || '<tr><td colspan="4">no batch yet</td></tr>'}
@@ -80,14 +80,14 @@ ${largestRows}
 export function renderReport(data: ReportData): string {
   const totals = REPORT_POLICIES.map((p) => {
     const t = data.replay.policies[p]!;
-    return `<tr><td>${p}</td><td>${n(t.inputTokens)}</td><td>${n(t.peakTokens)}</td><td>${t.costUSD.toFixed(4)}</td><td>${t.cacheBreaks}</td></tr>`;
+    return `<tr><td>${p}</td><td>${formatCount(t.inputTokens)}</td><td>${formatCount(t.peakTokens)}</td><td>${t.costUSD.toFixed(4)}</td><td>${t.cacheBreaks}</td></tr>`;
   }).join("\n");
   return `<!doctype html>
 <html><head><meta charset="utf-8"><title>Endless report: ${escapeHtml(data.title)}</title>
 <style>body{font-family:sans-serif;margin:24px;max-width:1100px}table{border-collapse:collapse;margin:8px 0}td,th{padding:4px 10px;border-bottom:1px solid #e5e7eb;text-align:right;vertical-align:top}td:first-child,th:first-child{text-align:left}pre{white-space:pre-wrap;text-align:left;margin:0;font-size:11px;max-width:520px}code{font-size:11px}#largest td:nth-child(2),#largest th:nth-child(2),#largest th:last-child{text-align:left}</style>
 </head><body>
 <h1>Endless report: ${escapeHtml(data.title)}</h1>
-<p>Session <code>${escapeHtml(data.sessionID)}</code>: ${n(data.replay.toolCalls)} tool calls, ${n(data.replay.requests)} model requests, replayed from opencode's storage under stock opencode (none) and Endless at its default options, tokens counted with one tokenizer; cost at $3 per million input tokens with the prompt-cache model of <code>endless bench</code>.</p>
+<p>Session <code>${escapeHtml(data.sessionID)}</code>: ${formatCount(data.replay.toolCalls)} tool calls, ${formatCount(data.replay.requests)} model requests, replayed from opencode's storage under stock opencode (none) and Endless at its default options, tokens counted with one tokenizer; cost at $3 per million input tokens with the prompt-cache model of <code>endless bench</code>.</p>
 <div id="chart">${renderSvg(data.replay)}</div>
 <table id="totals"><tr><th>policy</th><th>input tokens</th><th>peak</th><th>cost $</th><th>cache breaks</th></tr>
 ${totals}

@@ -4,6 +4,7 @@ import { parseArgs } from "node:util";
 import { z } from "zod";
 import { defaultArchivePath, openArchiveReadOnly } from "../archive/open.ts";
 import { type CompressionBill, compressionBill, sessionStats } from "../archive/stats.ts";
+import { formatCount, formatUsd } from "../format/number.ts";
 import { defaultOpencodeDb } from "../replay/importers/opencode-db.ts";
 import { type SessionBill, sessionBill } from "./bill.ts";
 import { type Command, openExistingArchive, openOpencodeStorage, UsageError } from "./io.ts";
@@ -38,8 +39,8 @@ function billLine(bill: CompressionBill, indent: string): string | undefined {
   if (queued === 0 && bill.spent.calls === 0) return undefined;
   const cost =
     bill.spent.unpricedCalls === 0
-      ? `$${bill.spent.costUsd.toFixed(4)}`
-      : `$${bill.spent.costUsd.toFixed(4)} + ${bill.spent.unpricedCalls} calls with no known price (set compression.prices)`;
+      ? formatUsd(bill.spent.costUsd)
+      : `${formatUsd(bill.spent.costUsd)} + ${bill.spent.unpricedCalls} calls with no known price (set compression.prices)`;
   return [
     `LLM observations: ${bill.spent.calls} model calls, ${bill.spent.inputTokens} in + ${bill.spent.outputTokens} out tokens, ${cost};`,
     `jobs ${j.done} done, ${j.pending + j.running} waiting, ${j.failed} failed, ${j.skipped} skipped;`,
@@ -48,42 +49,40 @@ function billLine(bill: CompressionBill, indent: string): string | undefined {
   ].join(`\n${indent}`);
 }
 
-const n = (value: number): string => Math.round(value).toLocaleString("en-US");
-const usd = (value: number): string => `${value < 0 ? "-" : ""}$${Math.abs(value).toFixed(4)}`;
 
 function row(b: SessionBill): string {
-  const lines = [`${b.sessionID}: ${n(b.toolCalls)} tool calls archived, ${n(b.endless.requests)} requests shaped by Endless`];
+  const lines = [`${b.sessionID}: ${formatCount(b.toolCalls)} tool calls archived, ${formatCount(b.endless.requests)} requests shaped by Endless`];
   const add = (label: string, text: string) => lines.push(`  ${label.padEnd(20)}${text}`);
   const reported = b.reported;
-  add("sent", `${n(b.sent.tokens)} input tokens [${b.sent.source}]${reported ? ` over ${n(reported.requests)} requests, ${n(reported.outputTokens)} output tokens` : ""}`);
-  add("stock would send", `${n(b.stockTokens)} input tokens [${b.sent.source === "reported" ? "reported + estimated" : "estimated"}]`);
+  add("sent", `${formatCount(b.sent.tokens)} input tokens [${b.sent.source}]${reported ? ` over ${formatCount(reported.requests)} requests, ${formatCount(reported.outputTokens)} output tokens` : ""}`);
+  add("stock would send", `${formatCount(b.stockTokens)} input tokens [${b.sent.source === "reported" ? "reported + estimated" : "estimated"}]`);
   add(
     "prompt cache",
     b.cache.source === "reported"
-      ? `${n(b.cache.readTokens)} read, ${n(b.cache.writeTokens)} written [reported]`
+      ? `${formatCount(b.cache.readTokens)} read, ${formatCount(b.cache.writeTokens)} written [reported]`
       : reported
         ? "no cache figures in the provider's usage [not reported]"
         : "no reported usage for this session [not reported]",
   );
-  add("kept out", `${n(b.endless.savedTokens)} tool-output tokens (${n(b.endless.toolTokensRaw)} raw -> ${n(b.endless.toolTokensSent)} sent) [estimated]`);
-  add("cache rewrites", `${n(b.endless.batches)} batches, ${n(b.endless.rewriteTokens)} tool tokens written to the cache again [estimated]`);
+  add("kept out", `${formatCount(b.endless.savedTokens)} tool-output tokens (${formatCount(b.endless.toolTokensRaw)} raw -> ${formatCount(b.endless.toolTokensSent)} sent) [estimated]`);
+  add("cache rewrites", `${formatCount(b.endless.batches)} batches, ${formatCount(b.endless.rewriteTokens)} tool tokens written to the cache again [estimated]`);
   add("compression model", billLine(b.compression, " ".repeat(22)) ?? "no LLM observations: 0 tokens, $0");
   add(
     "server-side edits",
     b.serverEdits.reported
-      ? `cleared ${n(b.serverEdits.clearedToolUses)} tool uses (${n(b.serverEdits.clearedInputTokens)} tokens) [reported]`
+      ? `cleared ${formatCount(b.serverEdits.clearedToolUses)} tool uses (${formatCount(b.serverEdits.clearedInputTokens)} tokens) [reported]`
       : "not reported by stock opencode (see `endless patch-opencode`)",
   );
   const money = b.net.usd;
   add(
     "net saving",
-    `${n(b.net.tokens)} tokens; ${
+    `${formatCount(b.net.tokens)} tokens; ${
       money
-        ? `${usd(money.net)} at ${money.price} list price (${usd(money.saved)} kept out at the cache-read price, -${usd(money.cacheRewrites)} cache rewrites, -${usd(money.compression)} compression) [estimated]`
+        ? `${formatUsd(money.net)} at ${money.price} list price (${formatUsd(money.saved)} kept out at the cache-read price, -${formatUsd(money.cacheRewrites)} cache rewrites, -${formatUsd(money.compression)} compression) [estimated]`
         : `no list price for ${reported?.models[0] ?? "this session's model"}: tokens only`
     }`,
   );
-  if (reported && reported.costUSD > 0) add("opencode's cost", `${usd(reported.costUSD)} for the session as sent [reported]`);
+  if (reported && reported.costUSD > 0) add("opencode's cost", `${formatUsd(reported.costUSD)} for the session as sent [reported]`);
   return lines.join("\n");
 }
 

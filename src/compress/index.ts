@@ -1,3 +1,4 @@
+import { formatCount } from "../format/number.ts";
 import { compressBash } from "./bash.ts";
 import { compressJson, unwrappedText } from "./json-shape.ts";
 import { compressNumberedFile, compressRead } from "./read.ts";
@@ -81,8 +82,7 @@ function capped(call: ToolCall): { call: ToolCall; note?: string } {
   const lineStart = output.indexOf("\n", output.length - half) + 1;
   let tailStart = lineStart > 0 && lineStart < output.length ? lineStart : output.length - half;
   if (isLowSurrogate(output, tailStart)) tailStart++;
-  const n = (value: number) => value.toLocaleString("en-US");
-  const note = `[endless: this output is ${n(output.length)} characters; only its first ${n(headEnd)} and last ${n(output.length - tailStart)} were compressed, the ${n(tailStart - headEnd)} between were left out unread; recall returns the whole output]`;
+  const note = `[endless: this output is ${formatCount(output.length)} characters; only its first ${formatCount(headEnd)} and last ${formatCount(output.length - tailStart)} were compressed, the ${formatCount(tailStart - headEnd)} between were left out unread; recall returns the whole output]`;
   return { call: { ...call, output: `${output.slice(0, headEnd)}${output.slice(tailStart)}` }, note };
 }
 

@@ -1,5 +1,6 @@
 import { type ArchiveAccess, writeOn } from "../archive/access.ts";
 import { logRequest, type RequestRecord } from "../archive/requests.ts";
+import { formatCount } from "../format/number.ts";
 import type { Notice, Toast } from "../log/notice.ts";
 import type { FoldEvent } from "./fold.ts";
 
@@ -21,7 +22,7 @@ export function createRequestRecorder(deps: { db: ArchiveAccess; toast: Toast; n
     if (request.freedTokens >= NOTABLE_FREED_TOKENS) {
       deps.toast(
         "info",
-        `batch ${request.batch} freed ${request.freedTokens.toLocaleString("en-US")} tokens from every later request (one cache rewrite of ${request.rewriteTokens.toLocaleString("en-US")} tool tokens)`,
+        `batch ${request.batch} freed ${formatCount(request.freedTokens)} tokens from every later request (one cache rewrite of ${formatCount(request.rewriteTokens)} tool tokens)`,
       );
     }
   };
@@ -33,7 +34,7 @@ export function foldToast(toast: Toast): (event: FoldEvent) => void {
     if (event.freedTokens < NOTABLE_FREED_TOKENS) return;
     toast(
       "info",
-      `fold ${event.folds} freed ${event.freedTokens.toLocaleString("en-US")} tokens: ${event.messages} older messages are sent as the session ledger (${event.digestTokens.toLocaleString("en-US")} tokens; recall brings any output back)`,
+      `fold ${event.folds} freed ${formatCount(event.freedTokens)} tokens: ${event.messages} older messages are sent as the session ledger (${formatCount(event.digestTokens)} tokens; recall brings any output back)`,
     );
   };
 }

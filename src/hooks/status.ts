@@ -4,6 +4,7 @@ import { type ArchiveAccess, readOn } from "../archive/access.ts";
 import { requestTotals } from "../archive/requests.ts";
 import { loadFold } from "../archive/ledger.ts";
 import { archiveTotals, type CompressionBill, sessionStats } from "../archive/stats.ts";
+import { formatBytes, formatCount, formatUsd } from "../format/number.ts";
 import { activePatches } from "../patch/detect.ts";
 
 /** The model a session's last request went to, and its context window (from chat.params). */
@@ -44,9 +45,9 @@ const sizeOf = (path: string): number => (existsSync(path) ? statSync(path).size
 /** Where the session's fold stands, from its fold state in the archive. */
 export function foldPosition(db: Database, sessionID: string): string {
   const { state, usable } = loadFold(db, sessionID);
-  const window = usable === undefined ? "" : ` (usable window ${n(usable)} tokens)`;
+  const window = usable === undefined ? "" : ` (usable window ${formatCount(usable)} tokens)`;
   if (state === undefined || state.folds === 0) return `none yet: every turn is sent${window}`;
-  return `${n(state.folds)} ${state.folds === 1 ? "fold" : "folds"}: the oldest turns are sent as the ledger digest (${n(state.digestTokens)} tokens)${window}`;
+  return `${formatCount(state.folds)} ${state.folds === 1 ? "fold" : "folds"}: the oldest turns are sent as the ledger digest (${formatCount(state.digestTokens)} tokens)${window}`;
 }
 
 /** Everything `/endless` reports for a session, read from the archive and the plugin's state. */
@@ -89,20 +90,13 @@ export function endlessStatus(input: {
   };
 }
 
-const n = (value: number): string => value.toLocaleString("en-US");
-
-export function formatBytes(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`;
-  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KB`;
-  return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
-}
 
 function windowLine(window: EndlessStatus["window"]): string {
   if (window === undefined) return "not known yet (no request in this session since the plugin started)";
-  const limit = window.context > 0 ? n(window.context) : "an unknown number of";
+  const limit = window.context > 0 ? formatCount(window.context) : "an unknown number of";
   if (window.used === undefined) return `${limit} tokens on ${window.model}; no usage reported yet`;
   const share = window.context > 0 ? ` (${((window.used / window.context) * 100).toFixed(0)}%)` : "";
-  return `${n(window.used)} of ${limit} tokens${share} on ${window.model}, as opencode reported the last request`;
+  return `${formatCount(window.used)} of ${limit} tokens${share} on ${window.model}, as opencode reported the last request`;
 }
 
 /** The status as the lines `/endless` shows in opencode. */
@@ -114,18 +108,18 @@ export function formatStatus(status: EndlessStatus): string {
   }
   const { session, total, compression } = status;
   if (session && total) {
-    row("outputs", `${n(session.outputsArchived)} archived in this session, ${n(total.outputsArchived)} in all (${n(total.sessions)} ${total.sessions === 1 ? "session" : "sessions"})`);
+    row("outputs", `${formatCount(session.outputsArchived)} archived in this session, ${formatCount(total.outputsArchived)} in all (${formatCount(total.sessions)} ${total.sessions === 1 ? "session" : "sessions"})`);
     row(
       "tokens saved",
-      `${n(session.savedTokens)} in this session over ${n(session.requests)} requests (${n(session.savedPerRequestNow)} fewer per request now), ${n(total.savedTokens)} in all; tool-output tokens`,
+      `${formatCount(session.savedTokens)} in this session over ${formatCount(session.requests)} requests (${formatCount(session.savedPerRequestNow)} fewer per request now), ${formatCount(total.savedTokens)} in all; tool-output tokens`,
     );
-    row("cache", `${n(session.batches)} rewrites caused by Endless in this session (one per batch), ${n(total.batches)} in all`);
-    row("frontier", session.batches === 0 ? "no batch yet: every output sent raw" : `batch ${n(session.batches)}: ${n(session.compressed)} of ${n(session.outputsArchived)} outputs sent as observations`);
+    row("cache", `${formatCount(session.batches)} rewrites caused by Endless in this session (one per batch), ${formatCount(total.batches)} in all`);
+    row("frontier", session.batches === 0 ? "no batch yet: every output sent raw" : `batch ${formatCount(session.batches)}: ${formatCount(session.compressed)} of ${formatCount(session.outputsArchived)} outputs sent as observations`);
     if (status.fold !== undefined) row("folds", status.fold);
     row(
       "compression",
       compression
-        ? `${n(compression.spent.calls)} model calls, ${n(compression.spent.inputTokens)} in + ${n(compression.spent.outputTokens)} out tokens, $${compression.spent.costUsd.toFixed(4)}; ${n(compression.jobs.pending + compression.jobs.running)} jobs waiting, ${n(compression.jobs.failed)} failed`
+        ? `${formatCount(compression.spent.calls)} model calls, ${formatCount(compression.spent.inputTokens)} in + ${formatCount(compression.spent.outputTokens)} out tokens, ${formatUsd(compression.spent.costUsd)}; ${formatCount(compression.jobs.pending + compression.jobs.running)} jobs waiting, ${formatCount(compression.jobs.failed)} failed`
         : "no compression model configured (fast compressors only: 0 tokens, $0)",
     );
   }

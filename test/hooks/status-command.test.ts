@@ -6,6 +6,7 @@ import { requestTotals } from "../../src/archive/requests.ts";
 import { COMMAND_HANDLED, STATUS_COMMAND } from "../../src/hooks/command.ts";
 import { createEndlessHooks } from "../../src/hooks/plugin.ts";
 import { NOTABLE_FREED_TOKENS } from "../../src/hooks/request-log.ts";
+import { formatStatus } from "../../src/hooks/status.ts";
 import { assistantWithTools, type Msg, userText } from "../../src/harness/fake-messages.ts";
 import { tmpdir } from "../fake/tmp.ts";
 
@@ -134,5 +135,30 @@ describe("/endless", () => {
     const hooks = await createEndlessHooks({ client }, { archivePath: join(dir.path, "a.db"), keepLast: "three" }, () => {});
     await runCommand(hooks, "ses_k");
     expect(posted[0]!.parts[0]!.text).toMatch(/^Endless: on \(archive open; 1 options fell back to their defaults \(option "keepLast"/);
+  });
+});
+
+describe("formatStatus", () => {
+  test("writes counts rounded, as `endless stats` does, and dollars with four places", () => {
+    const text = formatStatus({
+      on: true,
+      reason: "archive open; options valid",
+      session: { id: "ses_f", outputsArchived: 3, compressed: 2, savedTokens: 12_345.6, requests: 4, savedPerRequestNow: 99.5, batches: 1 },
+      total: { sessions: 1, outputsArchived: 3, savedTokens: 12_345.6, batches: 1 },
+      compression: {
+        spent: { calls: 2, inputTokens: 1500.2, outputTokens: 300, costUsd: 0.01234, unpricedCalls: 0 },
+        jobs: { pending: 0, running: 0, done: 2, failed: 0, skipped: 0 },
+        llmRendered: 2,
+        savedTokensPerRequest: 10,
+        swaps: 1,
+        swapCacheWriteTokens: 100,
+      },
+      window: { model: "mock/m", context: 200_000, used: 31_999.7 },
+      patches: [],
+    });
+    expect(text).toContain("12,346 in this session over 4 requests (100 fewer per request now), 12,346 in all");
+    expect(text).toContain("2 model calls, 1,500 in + 300 out tokens, $0.0123;");
+    expect(text).toContain("32,000 of 200,000 tokens (16%) on mock/m");
+    expect(text).not.toMatch(/\d\.\d{1,3}\b(?! KB| MB)/);
   });
 });
