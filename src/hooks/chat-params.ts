@@ -22,21 +22,45 @@ export type ChatParamsHook = NonNullable<Hooks["chat.params"]>;
 type ChatParamsInput = Parameters<ChatParamsHook>[0];
 type ChatParamsOutput = Parameters<ChatParamsHook>[1];
 
+/** A call's model, as opencode's runtime objects may carry it: wider than its types, any field missing. */
+type CallModel = Partial<ChatParamsInput["model"]> & { limit?: Partial<ModelLimit> };
+
+/** The model's limits when it states its context window, else undefined. */
+function limitOf(model: CallModel): ModelLimit | undefined {
+  const limit = model.limit;
+  return limit && typeof limit.context === "number"
+    ? { context: limit.context, output: limit.output ?? 0, ...(typeof limit.input === "number" ? { input: limit.input } : {}) }
+    : undefined;
+}
+
 /** The facts of one call, read defensively: opencode's runtime objects are wider than its types. */
 export function callFactsOf(input: ChatParamsInput, output: ChatParamsOutput): CallFacts {
-  const model = input.model as Partial<ChatParamsInput["model"]> & { limit?: Partial<ModelLimit> };
-  const limit = model.limit;
+  const model = input.model as CallModel;
   return {
     agent: input.agent,
     providerID: model.providerID ?? "",
     modelID: model.id ?? "",
     npm: model.api?.npm,
-    limit:
-      limit && typeof limit.context === "number"
-        ? { context: limit.context, output: limit.output ?? 0, ...(typeof limit.input === "number" ? { input: limit.input } : {}) }
-        : undefined,
+    limit: limitOf(model),
     callOptions: output.options ?? {},
   };
+}
+
+/** opencode's own tool-less agents: their model (often the small one) is not the session's. */
+const SIDE_AGENTS = new Set(["title", "summary", "compaction"]);
+export const isSideAgent = (agent: string): boolean => SIDE_AGENTS.has(agent);
+
+/** The session's own model ("provider/id") and its limits, as one call of a main agent tells them. */
+export interface LearnedWindow {
+  readonly model: string;
+  readonly limit: ModelLimit | undefined;
+}
+
+/** What a call tells of the session's window: undefined for a side agent's call, or a call without a model. */
+export function learnedWindowOf(input: ChatParamsInput): LearnedWindow | undefined {
+  const model = input.model as CallModel | undefined;
+  if (model === undefined || isSideAgent(input.agent)) return undefined;
+  return { model: `${model.providerID}/${model.id}`, limit: limitOf(model) };
 }
 
 /**

@@ -6,9 +6,8 @@ import type { Notice } from "../log/notice.ts";
 import { PROMPT_VERSION } from "../observer/prompt.ts";
 import { createProviderRegistry, type ProviderRegistry } from "../observer/providers.ts";
 import { type CompressionWorker, createCompressionWorker, type WorkerDeps } from "../observer/worker.ts";
+import { isSideAgent } from "./chat-params.ts";
 
-/** opencode's own tool-less agents: their model (often the small one) is not the session's. */
-const SIDE_AGENTS = new Set(["title", "summary", "compaction"]);
 /** Jobs a previous run left pending start this long after the plugin loads, out of opencode's start-up. */
 const RESUME_DELAY_MS = 1_000;
 
@@ -44,7 +43,7 @@ export function createObserverHooks(
       try {
         providers.learnLive(params.provider, params.model);
         const model = params.model as { providerID?: unknown; id?: unknown };
-        if (!SIDE_AGENTS.has(params.agent) && typeof model.providerID === "string" && typeof model.id === "string") {
+        if (!isSideAgent(params.agent) && typeof model.providerID === "string" && typeof model.id === "string") {
           worker.sessionModel(params.sessionID, `${model.providerID}/${model.id}`);
         }
       } catch (error) {

@@ -11,7 +11,7 @@ import { type Logger, opencodeLogger } from "../log/logger.ts";
 import { createNotice, createToast } from "../log/notice.ts";
 import { guard } from "./guard.ts";
 import { createRecovery } from "./recover.ts";
-import { type ChatParamsHook, callFactsOf, createChatParamsHook } from "./chat-params.ts";
+import { type ChatParamsHook, createChatParamsHook, learnedWindowOf } from "./chat-params.ts";
 import { createRecallTool } from "../recall/tool.ts";
 import { createStatusCommand, lastReportedInput } from "./command.ts";
 import { createRequestRecorder, foldToast } from "./request-log.ts";
@@ -19,7 +19,7 @@ import { endlessStatus, formatStatus, type PluginState, type Window } from "./st
 import { activePatches, describePatches } from "../patch/detect.ts";
 import { createLedgerStore } from "../archive/ledger.ts";
 import { createCompactingHook, createCompactionSummary } from "./compacting.ts";
-import { createFolder } from "./fold.ts";
+import { createFolder, type Folder } from "./fold.ts";
 import { createOverflowHook } from "./overflow.ts";
 import { createStepFinishHook } from "./step-finish.ts";
 import { createObserverHooks, type ObserverSetup } from "./observer.ts";
@@ -30,9 +30,6 @@ interface PatchedHooks {
   "experimental.chat.step.finish": (input: unknown, output: unknown) => Promise<void>;
   "experimental.session.overflow": (input: { sessionID: string }, output: { overflow: boolean }) => Promise<void>;
 }
-
-/** Agents whose calls say nothing of the session's own model window (they may run on another model). */
-const SIDE_AGENTS = new Set(["title", "summary", "compaction"]);
 
 /**
  * Builds the plugin's hooks from its options. Nothing at start turns Endless off but `enabled: false`: a bad
@@ -53,6 +50,18 @@ export async function createEndlessHooks(
   if (loaded.problems.length > 0) notice("options", "warn", `options: ${loaded.problems.join("; ")}`);
   const options = loaded.options;
   const compressionConfigured = Object.keys(options.compression.models).length > 0;
+  type ChatParams = Parameters<ChatParamsHook>;
+  /**
+   * The window a main call tells, learned once for both that use it: `/endless` shows it, the fold (when
+   * on) measures against it. Its own guard: a failure must not keep the other hooks from the call.
+   */
+  const windowLearner = (folder?: Pick<Folder, "learnLimit">) =>
+    guard("chat.params (window)", log, async (params: ChatParams[0]) => {
+      const learned = learnedWindowOf(params);
+      if (learned === undefined) return;
+      windows.set(params.sessionID, { model: learned.model, context: learned.limit?.context ?? 0 });
+      folder?.learnLimit(params.sessionID, learned.limit);
+    });
   const statusHooks = (state: PluginState) =>
     createStatusCommand({
       client: input.client,
@@ -62,7 +71,7 @@ export async function createEndlessHooks(
     });
   if (!options.enabled) {
     log("info", "off: the enabled option is false");
-    return { ...statusHooks({ on: false, reason: "the enabled option is false" }), "chat.params": async (params) => trackWindow(windows, params) };
+    return { ...statusHooks({ on: false, reason: "the enabled option is false" }), "chat.params": windowLearner() };
   }
   const path = options.archivePath ?? defaultArchivePath();
   const start = openOrRecoverArchive(path, { busyTimeoutMs: HOOK_BUSY_TIMEOUT_MS });
@@ -90,12 +99,8 @@ export async function createEndlessHooks(
     async (config: Parameters<NonNullable<Hooks["config"]>>[0]) => compression.learnConfig(config),
     (error) => `compression: could not read opencode's provider config: ${String(error)}`,
   );
-  type ChatParams = Parameters<ChatParamsHook>;
   // Each its own guard: one failing must not keep the others from learning what the call tells.
-  const learnWindow = guard("chat.params (window)", log, async (params: ChatParams[0], output: ChatParams[1]) => {
-    trackWindow(windows, params);
-    if (!SIDE_AGENTS.has(params.agent)) folder.learnLimit(params.sessionID, callFactsOf(params, output).limit);
-  });
+  const learnWindow = windowLearner(folder);
   const learnSession = guard("chat.params (compression)", log, async (params: ChatParams[0]) => compression.learnSession(params));
   const contextManagement = createChatParamsHook(options.contextManagement, (message) => log("info", message), policy);
   log("info", describePatches(activePatches()));
@@ -151,11 +156,4 @@ export async function createEndlessHooks(
       createCompactingHook({ options: options.compaction, compactionSummary, folder, log }),
     ),
   };
-}
-
-/** Remembers the model and window of the session's last main request, for `/endless`. */
-function trackWindow(windows: Map<string, Window>, params: Parameters<ChatParamsHook>[0]): void {
-  const model = params?.model;
-  if (model === undefined || SIDE_AGENTS.has(params.agent)) return;
-  windows.set(params.sessionID, { model: `${model.providerID}/${model.id}`, context: model.limit?.context ?? 0 });
 }

@@ -129,6 +129,39 @@ describe("/endless", () => {
     expect(toasts).toHaveLength(0);
   });
 
+  test("a side agent's call (title, on a small model) moves neither the window /endless shows nor the fold's usable window", async () => {
+    using dir = tmpdir();
+    const { client, posted } = fakeClient();
+    const hooks = await createEndlessHooks({ client }, { archivePath: join(dir.path, "a.db") }, () => {});
+    const params = { temperature: 0, topP: 1, topK: 0, maxOutputTokens: undefined, options: {} };
+    await hooks["chat.params"]!(chatParamsInput("ses_t"), params);
+    const title = { sessionID: "ses_t", agent: "title", model: { providerID: "mock", id: "small-mock", limit: { context: 8_000, output: 1_000 } }, provider: {}, message: {} };
+    await hooks["chat.params"]!(title as never, { ...params, options: {} });
+    await runCommand(hooks, "ses_t");
+    const text = posted[0]!.parts[0]!.text;
+    expect(text).toContain("of 200,000 tokens (16%) on mock/claude-sonnet-mock");
+    expect(text).toContain("(usable window 191,808 tokens)");
+    expect(text).not.toContain("small-mock");
+  });
+
+  test("enabled: false: a call whose model cannot be read passes through chat.params, said in the log, not thrown", async () => {
+    using dir = tmpdir();
+    const { client } = fakeClient();
+    const lines: string[] = [];
+    const hooks = await createEndlessHooks({ client }, { archivePath: join(dir.path, "a.db"), enabled: false }, (_level, message) => lines.push(message));
+    const model = {
+      providerID: "mock",
+      id: "m",
+      get limit(): never {
+        throw new Error("limit unreadable");
+      },
+    };
+    const output = { temperature: 0, topP: 1, topK: 0, maxOutputTokens: undefined, options: {} };
+    await hooks["chat.params"]!({ sessionID: "ses_x", agent: "build", model, provider: {}, message: {} } as never, output);
+    expect(output.options).toEqual({});
+    expect(lines.some((line) => line.includes("limit unreadable"))).toBe(true);
+  });
+
   test("a bad option: /endless names the key that fell back to its default", async () => {
     using dir = tmpdir();
     const { client, posted } = fakeClient();
