@@ -3,7 +3,7 @@ import { compressBash } from "./bash.ts";
 import { compressJson, unwrappedText } from "./json-shape.ts";
 import { compressNumberedFile, compressRead } from "./read.ts";
 import { compressGrep, compressPaths } from "./search.ts";
-import { headTailCompress, inputString, REPORT_EXCERPT, whole } from "./text.ts";
+import { headTailCompress, inputString, REPORT_EXCERPT, splitsPair, whole } from "./text.ts";
 import type { Observation, ToolCall } from "./types.ts";
 import { compressWebfetch } from "./web.ts";
 
@@ -66,8 +66,6 @@ const MIN_SAVING = 0.5;
  */
 export const INPUT_CAP_CHARS = 128 * 1024;
 
-/** A cut never splits a surrogate pair (half a character is not text SQLite or JSON can carry). */
-const isLowSurrogate = (text: string, i: number) => (text.charCodeAt(i) & 0xfc00) === 0xdc00;
 
 /**
  * The call with its output cut to its head and tail within the cap (at line ends when there are any), and
@@ -78,10 +76,10 @@ function capped(call: ToolCall): { call: ToolCall; note?: string } {
   if (output.length <= INPUT_CAP_CHARS) return { call };
   const half = INPUT_CAP_CHARS / 2;
   let headEnd = output.lastIndexOf("\n", half) + 1 || half;
-  if (isLowSurrogate(output, headEnd)) headEnd--;
+  if (splitsPair(output, headEnd)) headEnd--;
   const lineStart = output.indexOf("\n", output.length - half) + 1;
   let tailStart = lineStart > 0 && lineStart < output.length ? lineStart : output.length - half;
-  if (isLowSurrogate(output, tailStart)) tailStart++;
+  if (splitsPair(output, tailStart)) tailStart++;
   const note = `[endless: this output is ${formatCount(output.length)} characters; only its first ${formatCount(headEnd)} and last ${formatCount(output.length - tailStart)} were compressed, the ${formatCount(tailStart - headEnd)} between were left out unread; recall returns the whole output]`;
   return { call: { ...call, output: `${output.slice(0, headEnd)}${output.slice(tailStart)}` }, note };
 }

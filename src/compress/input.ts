@@ -1,6 +1,7 @@
 import { isRecord } from "../json/record.ts";
 import { RECALL_TOOL } from "../config/schema.ts";
 import { lineCount } from "./handle.ts";
+import { headOf } from "./text.ts";
 
 /**
  * Stand-ins for the bulky text an older tool call carried in its input: a written file's content, an
@@ -53,7 +54,7 @@ export interface ElidedInput {
 }
 
 
-const clip = (line: string): string => (line.length > PREVIEW_WIDTH ? `${line.slice(0, PREVIEW_WIDTH)}…` : line);
+const clip = (line: string): string => (line.length > PREVIEW_WIDTH ? `${headOf(line, PREVIEW_WIDTH)}…` : line);
 
 const PATCH_FILE = /^(?:\*\*\* (?:Add|Update|Delete) File: |\*\*\* Move to: |\+\+\+ |diff --git )/;
 

@@ -55,9 +55,21 @@ export function plural(n: number, word: string, many = `${word}s`): string {
   return `${n} ${n === 1 ? word : many}`;
 }
 
+/**
+ * Whether a cut at index `i` falls between the two halves of a surrogate pair: half a character is not
+ * text (SQLite stores it as U+FFFD, JSON.stringify writes it as an escape).
+ */
+export const splitsPair = (text: string, i: number): boolean =>
+  (text.charCodeAt(i) & 0xfc00) === 0xdc00 && (text.charCodeAt(i - 1) & 0xfc00) === 0xd800;
+
+/** The first `max` UTF-16 units of `text`, one fewer when the cut would split a surrogate pair. */
+export const headOf = (text: string, max: number): string => text.slice(0, splitsPair(text, max) ? max - 1 : max);
+
 /** Cuts a line to `max` characters, saying how much went, so long minified lines cannot blow up a summary. */
 export function clip(line: string, max: number): string {
-  return line.length <= max ? line : `${line.slice(0, max)}… [+${line.length - max} chars]`;
+  if (line.length <= max) return line;
+  const head = headOf(line, max);
+  return `${head}… [+${line.length - head.length} chars]`;
 }
 
 /** The text of a call's input (its string values), which the model sees right before the output. */

@@ -1,7 +1,7 @@
 import { formatOutline } from "./outline.ts";
 import type { OutlineEntry } from "./outline-text.ts";
 import { markdownHeadings } from "./outline-text.ts";
-import { clip, excerpt, inputString, isShort, note, observe, sizeLine, splitLines, whole, type Section } from "./text.ts";
+import { clip, excerpt, headOf, inputString, isShort, note, observe, sizeLine, splitLines, whole, type Section } from "./text.ts";
 import type { Observation, ToolCall } from "./types.ts";
 
 const PARAGRAPH_LINES = 8;
@@ -70,7 +70,7 @@ function htmlHeadings(html: string): OutlineEntry[] {
 
 /** The same for raw HTML (format "html"), read with regular expressions: good enough for a summary. */
 function htmlSections(page: string): Section[] {
-  const html = page.slice(0, HTML_SCAN_CHARS);
+  const html = headOf(page, HTML_SCAN_CHARS);
   const title = /<title[^>]*>([\s\S]*?)<\/title>/i.exec(html)?.[1];
   const headings = htmlHeadings(html);
   const paragraph = [...html.matchAll(/<p(?:\s[^>]*)?>([\s\S]*?)<\/p>/gi)].map((m) => stripTags(m[1] ?? "")).find(isProse);
