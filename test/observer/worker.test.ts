@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import type { Database } from "bun:sqlite";
+import { join } from "node:path";
 import { findJob, jobCounts, spentBy } from "../../src/archive/compression.ts";
 import { forgetSession } from "../../src/archive/forget.ts";
 import { openArchive } from "../../src/archive/open.ts";
@@ -11,8 +12,10 @@ import { PROMPT_VERSION, SYSTEM_PROMPT } from "../../src/observer/prompt.ts";
 import { createNotice } from "../../src/log/notice.ts";
 import { createProviderRegistry } from "../../src/observer/providers.ts";
 import { createCompressionWorker, type WorkerEvent } from "../../src/observer/worker.ts";
+import { tmpdir } from "../fake/tmp.ts";
 
 const SESSION = "ses_w";
+const LEASE_CHILD = new URL("../fake/lease-child.ts", import.meta.url).pathname;
 /** A 600-line log: its fast observation keeps head, tail and names, well over a short model summary. */
 const bigOutput = (seed: string) => Array.from({ length: 600 }, (_, i) => `GET /api/items/${i} ${seed} 200 OK in ${i % 17} ms`).join("\n");
 const SUMMARY = "600 request log lines, items 0-599, all answered 200 OK; no errors.";
@@ -38,7 +41,12 @@ interface Setup {
 }
 
 /** A worker over an in-memory archive, its compression providers pointing at the given mocks. */
-function setup(options: Record<string, unknown>, providers: Record<string, { baseURL: string; npm?: string }>, db = openArchive(":memory:")): Setup {
+function setup(
+  options: Record<string, unknown>,
+  providers: Record<string, { baseURL: string; npm?: string }>,
+  db = openArchive(":memory:"),
+  now?: () => number,
+): Setup {
   const store = createArchiveStore(db, { llmVersion: PROMPT_VERSION });
   const registry = createProviderRegistry({ env: {}, authFile: "/nonexistent/auth.json" });
   registry.learnConfig({
@@ -58,6 +66,7 @@ function setup(options: Record<string, unknown>, providers: Record<string, { bas
     notice: createNotice({ tui: { showToast: async (t) => notices.push(t.body.message) } }, () => {}),
     onEvent: (e) => events.push(e),
     backoffBaseMs: 20,
+    now,
   });
   worker.sessionModel(SESSION, "main/big");
   return {
@@ -271,6 +280,42 @@ describe("the compression worker against mock providers on 127.0.0.1", () => {
     expect([job.state, job.attempts]).toEqual(["done", 1]);
     expect(cmp.requests).toHaveLength(2);
   });
+
+  test("a job leased by a process killed mid-call waits out its lease (never run twice at once), then runs in the next", async () => {
+    using dir = tmpdir();
+    const path = join(dir.path, "archive.db");
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    const cmp = mock((_r, i) => (i === 0 ? { text: SUMMARY, hold: held } : { text: SUMMARY }));
+    let clock = Date.now();
+    const next = setup({ models: { main: "cmp/mini" } }, { cmp: { baseURL: cmp.baseURL } }, openArchive(path), () => clock);
+    next.add("toolu_leased");
+    const child = Bun.spawn([process.execPath, LEASE_CHILD, path, cmp.baseURL], { stdout: "pipe", stderr: "inherit" });
+    try {
+      const { value } = await child.stdout.getReader().read();
+      expect(new TextDecoder().decode(value)).toContain('"started":"toolu_leased"');
+      // Killed once the mock holds its call: mid-call, as a crash or a closed terminal would.
+      for (let i = 0; i < 500 && compressionRequests(cmp).length === 0; i++) await Bun.sleep(10);
+      process.kill(child.pid, "SIGKILL");
+      expect(await child.exited).not.toBe(0);
+    } finally {
+      child.kill("SIGKILL");
+      release();
+    }
+    expect(compressionRequests(cmp)).toHaveLength(1);
+    // The dead holder's lease stands: a new worker leaves the job alone.
+    clock = Date.now();
+    next.worker.kick();
+    await next.worker.drain();
+    expect(findJob(next.db, SESSION, "toolu_leased", PROMPT_VERSION)).toMatchObject({ state: "running", attempts: 1 });
+    expect(compressionRequests(cmp)).toHaveLength(1);
+    // Once it runs out (twice the call timeout and 5 s), the job runs again, its attempt counted.
+    clock = Date.now() + 2 * 30_000 + 5_000;
+    const job = await settled(next, "toolu_leased");
+    expect([job.state, job.attempts]).toEqual(["done", 2]);
+    expect(compressionRequests(cmp)).toHaveLength(2);
+    next.db.close();
+  }, 30_000);
 
   test("endless forget removes a session's jobs, spend and LLM observations with its calls", async () => {
     const cmp = mock(() => ({ text: SUMMARY }));
