@@ -2,7 +2,7 @@ import { compressBash } from "./bash.ts";
 import { compressJson, unwrappedText } from "./json-shape.ts";
 import { compressNumberedFile, compressRead } from "./read.ts";
 import { compressGrep, compressPaths } from "./search.ts";
-import { headTailCompress, inputString, REPORT_EXCERPT, whole } from "./text.ts";
+import { headTailCompress, inputString, isLowSurrogate, REPORT_EXCERPT, whole } from "./text.ts";
 import type { Observation, ToolCall } from "./types.ts";
 import { compressWebfetch } from "./web.ts";
 
@@ -66,7 +66,6 @@ const MIN_SAVING = 0.5;
 export const INPUT_CAP_CHARS = 128 * 1024;
 
 /** A cut never splits a surrogate pair (half a character is not text SQLite or JSON can carry). */
-const isLowSurrogate = (text: string, i: number) => (text.charCodeAt(i) & 0xfc00) === 0xdc00;
 
 /**
  * The call with its output cut to its head and tail within the cap (at line ends when there are any), and

@@ -43,6 +43,9 @@ export function inputString(call: ToolCall, key: string): string | undefined {
   return typeof value === "string" ? value : undefined;
 }
 
+/** Whether `text[i]` is the second half of a surrogate pair: a cut there would split one character. */
+export const isLowSurrogate = (text: string, i: number): boolean => (text.charCodeAt(i) & 0xfc00) === 0xdc00;
+
 export const byteSize = (text: string): number => Buffer.byteLength(text, "utf8");
 
 /** Lines as the handle counts them (a trailing newline makes an empty last line), with CR of CRLF dropped. */

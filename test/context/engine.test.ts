@@ -248,3 +248,43 @@ describe("shapeContext when a batch fails", () => {
     expect(after.renders.size).toBeGreaterThan(before.renders.size);
   });
 });
+
+describe("shapeContext: first sight", () => {
+  const lines = (tag: string, n: number) => Array.from({ length: n }, (_, i) => `${tag} line ${i}: value_${i * 7} ok`).join("\n");
+  const call = (id: string, output: string): CallView => ({ callID: id, tool: "bash", input: { command: id }, output, tokens: Math.ceil(output.length / 4) });
+
+  test("an output over firstSightChars is sent as its view from its first request on, the same bytes until a batch, then as its observation", async () => {
+    const calls = [call("big", lines("big", 2_000)), ...Array.from({ length: 8 }, (_, i) => call(`c${i}`, lines(`c${i}`, 120)))];
+    expect(calls[0]!.output.length).toBeGreaterThan(32_000);
+    const sentBig: string[] = [];
+    let batchedAt = -1;
+    const store = createMemoryStore();
+    for (let n = 1; n <= calls.length; n++) {
+      const shaped = await shapeContext({ sessionID: "s", calls: calls.slice(0, n), unseen: new Set([calls[n - 1]!.callID]), config: config({ highWaterTokens: 8_000 }), store, requests: LONG + n });
+      sentBig.push(shaped.renders.get("big") ?? calls[0]!.output);
+      if (shaped.batched && shaped.added.includes("big")) batchedAt = n - 1;
+    }
+    const view = sentBig[0]!;
+    expect(view).not.toBe(calls[0]!.output);
+    expect(view.length).toBeLessThan(32_000 + 500);
+    expect(view).toContain('recall({"id":"big","offset":');
+    expect(batchedAt).toBeGreaterThan(0);
+    for (let k = 1; k < batchedAt; k++) expect(sentBig[k]).toBe(view);
+    const observation = sentBig[batchedAt]!;
+    expect(observation).not.toBe(view);
+    expect(view.endsWith(observation)).toBe(true);
+    for (let k = batchedAt; k < sentBig.length; k++) expect(sentBig[k]).toBe(observation);
+  });
+
+  test("with firstSightChars 0 the same output goes whole the first time", async () => {
+    const big = call("big", lines("big", 2_000));
+    const shaped = await shapeContext({ sessionID: "s", calls: [big], unseen: new Set(["big"]), config: config({ firstSightChars: 0 }), store: createMemoryStore(), requests: 1 });
+    expect(shaped.renders.has("big")).toBe(false);
+  });
+
+  test("a tool that is never compressed is never cut either", async () => {
+    const big = { ...call("big", lines("big", 2_000)), tool: "todowrite" };
+    const shaped = await shapeContext({ sessionID: "s", calls: [big], unseen: new Set(["big"]), config: config(), store: createMemoryStore(), requests: 1 });
+    expect(shaped.renders.has("big")).toBe(false);
+  });
+});
