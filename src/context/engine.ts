@@ -1,5 +1,5 @@
 import type { PolicyConfig } from "../config/schema.ts";
-import { supersededPointer } from "../compress/handle.ts";
+import { isSupersededPointer, supersededPointer } from "../compress/handle.ts";
 import { supersedeKey } from "../compress/index.ts";
 import { firstSightView } from "../compress/first-sight.ts";
 import { elideInput, type ToolInput } from "../compress/input.ts";
@@ -112,15 +112,22 @@ async function renderBatch(
   input: ShapeInput,
   compressed: ReadonlySet<string>,
   firstSight: ReadonlyMap<string, string>,
+  frozen: ReadonlyMap<string, string>,
 ): Promise<Rendered> {
   const supersededBy = newestWithSameKey(input.calls);
+  // A copy already sent as a pointer stays as it is when a third copy comes: the newer copy it names is
+  // still newer, and re-pointing it would rewrite the cache from that copy on.
+  const pointer = (call: CallView, newer: string): string => {
+    const sent = frozen.get(call.callID);
+    return sent !== undefined && isSupersededPointer(sent) ? sent : supersededPointer(call, newer);
+  };
   const renders = new Map<string, string>();
   const inputs = new Map<string, string>();
   for (const call of input.calls) {
     if (!compressed.has(call.callID)) continue;
     const parts = compressibleParts(call, input.config);
     const newer = parts.output ? supersededBy.get(call.callID) : undefined;
-    const observation = newer === undefined ? await input.store.observe(input.sessionID, call) : supersededPointer(call, newer);
+    const observation = newer === undefined ? await input.store.observe(input.sessionID, call) : pointer(call, newer);
     const text = parts.output ? observation : call.output;
     // An observation no smaller than what the call was sent as (the output, or its first-sight view) buys nothing.
     const before = firstSight.get(call.callID) ?? call.output;
@@ -203,7 +210,7 @@ export async function shapeContext(input: ShapeInput): Promise<ShapeResult> {
   const frozen = { renders: frozenRenders, inputs: onlyVisible(state.inputs, visible), batched: false, batch: state.batch, added: [] };
   if (batch.length === 0) return frozen;
   try {
-    const made = await renderBatch(input, new Set([...alreadyCompressed, ...batch]), firstSight);
+    const made = await renderBatch(input, new Set([...alreadyCompressed, ...batch]), firstSight, frozenRenders);
     const { inputs } = made;
     const renders = new Map([...firstSight, ...made.renders]);
     // A batch that cannot pay back its cache rewrite waits; the frontier stays where the cache has it.

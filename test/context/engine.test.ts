@@ -288,3 +288,19 @@ describe("shapeContext: first sight", () => {
     expect(shaped.renders.has("big")).toBe(false);
   });
 });
+
+test("a copy already sent as a pointer keeps it when a third copy comes; the second copy points to the third", async () => {
+  const big = (tag: string) => Array.from({ length: 300 }, (_, i) => `${tag} ${i} some output text here`).join("\n");
+  const call = (id: string, command: string): CallView => ({ callID: id, tool: "bash", input: { command }, output: big(id), tokens: 2000 });
+  const first = [call("a", "npm test"), call("b", "ls"), call("c", "npm test"), call("d", "x"), call("e", "y")];
+  const later = [...first, call("f", "npm test"), call("g", "z"), call("h", "w"), call("i", "v")];
+  const store = createMemoryStore();
+  const cfg = config({ highWaterTokens: 1000, keepLast: 1 });
+  const one = await shapeContext({ sessionID: "s", calls: first, unseen: new Set(), config: cfg, store, requests: LONG });
+  expect(one.batched).toBe(true);
+  expect(one.renders.get("a")).toContain("superseded by the newer bash call c");
+  const two = await shapeContext({ sessionID: "s", calls: later, unseen: new Set(), config: cfg, store, requests: LONG + 1 });
+  expect(two.batched).toBe(true);
+  expect(two.renders.get("a")).toBe(one.renders.get("a")!);
+  expect(two.renders.get("c")).toContain("superseded by the newer bash call f");
+});
