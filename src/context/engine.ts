@@ -42,6 +42,11 @@ export interface SessionStore {
   save(sessionID: string, state: FrontierState): Promise<void>;
   /** The observation text for a call (compressed once, then cached by the store). */
   observe(sessionID: string, call: CallView): Promise<string>;
+  /**
+   * The fast compressors' observation alone, never an LLM one: deterministic, so what embeds it (a
+   * first-sight view) is the same bytes on every request whatever the compression model answers meanwhile.
+   */
+  fastObservation(sessionID: string, call: CallView): Promise<string>;
 }
 
 /**
@@ -149,7 +154,7 @@ async function firstSightViews(input: ShapeInput, compressed: ReadonlySet<string
   if (cap === 0) return views;
   for (const call of input.calls) {
     if (call.output.length <= cap || compressed.has(call.callID) || !compressibleParts(call, input.config).output) continue;
-    const view = firstSightView(call, await input.store.observe(input.sessionID, call), cap);
+    const view = firstSightView(call, await input.store.fastObservation(input.sessionID, call), cap);
     if (view !== undefined && view.length < call.output.length) views.set(call.callID, view);
   }
   return views;

@@ -276,6 +276,20 @@ describe("shapeContext: first sight", () => {
     for (let k = batchedAt; k < sentBig.length; k++) expect(sentBig[k]).toBe(observation);
   });
 
+  test("an LLM observation arriving while the call is raw does not change its view: the view embeds the fast observation", async () => {
+    const memory = createMemoryStore();
+    let llmReady = false;
+    const store = { ...memory, observe: async (sessionID: string, c: CallView) => (llmReady ? `LLM observation of ${c.callID}` : memory.observe(sessionID, c)) };
+    const big = call("big", lines("big", 2_000));
+    const shape = (n: number) => shapeContext({ sessionID: "s", calls: [big], unseen: new Set(n === 1 ? ["big"] : []), config: config(), store, requests: n });
+    const first = (await shape(1)).renders.get("big")!;
+    llmReady = true;
+    const second = await shape(2);
+    expect(second.batched).toBe(false);
+    expect(second.renders.get("big")).toBe(first);
+    expect(first).not.toContain("LLM observation");
+  });
+
   test("with firstSightChars 0 the same output goes whole the first time", async () => {
     const big = call("big", lines("big", 2_000));
     const shaped = await shapeContext({ sessionID: "s", calls: [big], unseen: new Set(["big"]), config: config({ firstSightChars: 0 }), store: createMemoryStore(), requests: 1 });
