@@ -10,8 +10,6 @@ import { archiveToolCall, findToolCall } from "./tool-calls.ts";
 
 /** The plugin's store, plus what the background compression worker needs from it. */
 export interface ArchiveStore extends SessionStore {
-  /** The fast compressors' observation of a call (made and archived when missing). */
-  fastObservation(sessionID: string, call: CallView): Promise<string>;
   /** An LLM observation was archived: batches from now on send the call as it. */
   offerObservation(sessionID: string, callID: string, text: string): void;
 }

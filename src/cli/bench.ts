@@ -36,6 +36,7 @@ options:
   --high-water N         endless: a batch starts when more raw output tokens than this wait
   --low-water N          endless: a batch compresses until at most this many remain
   --min-tokens N         endless: smaller outputs are never compressed
+  --first-sight-chars N  endless: longer outputs are sent as their first lines and observation (0: whole)
   --llm-cache FILE       endless: use the LLM observations in FILE (keyed by prompt version and output hash)
   --llm-cache-from DB    first write FILE from the LLM observations in this Endless archive
   --llm-model P/M        ask this model for outputs FILE has no answer for, and save the answers to FILE
@@ -104,6 +105,7 @@ export const BenchArgs = z
     highWater: wholeNumber("--high-water"),
     lowWater: wholeNumber("--low-water"),
     minTokens: wholeNumber("--min-tokens"),
+    firstSightChars: wholeNumber("--first-sight-chars"),
     window: wholeNumber("--window").refine((n) => n === undefined || n >= 1000, "--window takes a window of at least 1000 tokens, e.g. --window 32000"),
     llmCache: z.string().min(1).optional(),
     llmCacheFrom: z.string().min(1).optional(),
@@ -135,6 +137,7 @@ const FLAG_OF: Record<string, string> = {
   highWaterTokens: "--high-water",
   lowWaterTokens: "--low-water",
   minTokens: "--min-tokens",
+  firstSightChars: "--first-sight-chars",
 };
 
 /** Turns argv into validated arguments (or "help"), or throws a UsageError naming the problem and the fix. */
@@ -160,6 +163,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs | "help" {
         "high-water": { type: "string" },
         "low-water": { type: "string" },
         "min-tokens": { type: "string" },
+        "first-sight-chars": { type: "string" },
         "llm-cache": { type: "string" },
         "llm-cache-from": { type: "string" },
         "llm-model": { type: "string" },
@@ -187,6 +191,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs | "help" {
     highWater: v["high-water"],
     lowWater: v["low-water"],
     minTokens: v["min-tokens"],
+    firstSightChars: v["first-sight-chars"],
     llmCache: v["llm-cache"],
     llmCacheFrom: v["llm-cache-from"],
     llmModel: v["llm-model"],
@@ -204,6 +209,7 @@ export function benchConfig(args: BenchArgs): PolicyConfig {
     highWaterTokens: args.highWater,
     lowWaterTokens: args.lowWater,
     minTokens: args.minTokens,
+    firstSightChars: args.firstSightChars,
   };
   const options = EndlessOptions.safeParse(Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined)));
   if (!options.success) {

@@ -21,7 +21,11 @@ export function recallHandle(callID: string, original: string, omitted: Omitted)
   return `[endless: ${omitted.lines} of ${lineCount(original)} lines left out; ${RECALL_TOOL}({"id":"${callID}"})]`;
 }
 
+const SUPERSEDED = "[endless: superseded by the newer ";
+
 /** The one-line stand-in for an older copy of the same read or command. */
 export function supersededPointer(older: ToolCall, newerCallID: string): string {
-  return `[endless: superseded by the newer ${older.tool} call ${newerCallID} with the same input; this copy: ${RECALL_TOOL}({"id":"${older.callID}"})]`;
+  return `${SUPERSEDED}${older.tool} call ${newerCallID} with the same input; this copy: ${RECALL_TOOL}({"id":"${older.callID}"})]`;
 }
+
+export const isSupersededPointer = (text: string): boolean => text.startsWith(SUPERSEDED);

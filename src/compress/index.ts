@@ -66,7 +66,6 @@ const MIN_SAVING = 0.5;
  */
 export const INPUT_CAP_CHARS = 128 * 1024;
 
-
 /**
  * The call with its output cut to its head and tail within the cap (at line ends when there are any), and
  * the note that says what was left out.

@@ -46,6 +46,12 @@ export const policyFields = {
     .default([RECALL_TOOL, "todowrite", "skill"])
     .describe("tools whose calls (outputs and inputs) are never compressed"),
   tools: z.record(z.string(), ToolOverride).default({}).describe("per-tool overrides: { compress, minTokens }"),
+  firstSightChars: z
+    .number()
+    .int()
+    .nonnegative()
+    .default(32_000)
+    .describe("an output longer than this is sent, the first time too, as its first lines up to this many characters plus its observation; recall pages the rest (0: whole the first time)"),
   compressInputs: z
     .boolean()
     .default(true)
@@ -137,6 +143,6 @@ export function defaultPolicyConfig(): PolicyConfig {
 }
 
 export function policyOf(options: EndlessOptions): PolicyConfig {
-  const { keepLast, highWaterTokens, lowWaterTokens, minTokens, excludeTools, tools, compressInputs } = options;
-  return { keepLast, highWaterTokens, lowWaterTokens, minTokens, excludeTools, tools, compressInputs };
+  const { keepLast, highWaterTokens, lowWaterTokens, minTokens, excludeTools, tools, firstSightChars, compressInputs } = options;
+  return { keepLast, highWaterTokens, lowWaterTokens, minTokens, excludeTools, tools, firstSightChars, compressInputs };
 }

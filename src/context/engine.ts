@@ -1,6 +1,7 @@
 import type { PolicyConfig } from "../config/schema.ts";
-import { supersededPointer } from "../compress/handle.ts";
+import { isSupersededPointer, supersededPointer } from "../compress/handle.ts";
 import { supersedeKey } from "../compress/index.ts";
+import { firstSightView } from "../compress/first-sight.ts";
 import { elideInput, type ToolInput } from "../compress/input.ts";
 import type { ToolCall } from "../compress/types.ts";
 import { type BatchEffect, compressibleParts, type PartInfo, paysBack, planBatch } from "./policy.ts";
@@ -41,6 +42,11 @@ export interface SessionStore {
   save(sessionID: string, state: FrontierState): Promise<void>;
   /** The observation text for a call (compressed once, then cached by the store). */
   observe(sessionID: string, call: CallView): Promise<string>;
+  /**
+   * The fast compressors' observation alone, never an LLM one: deterministic, so what embeds it (a
+   * first-sight view) is the same bytes on every request whatever the compression model answers meanwhile.
+   */
+  fastObservation(sessionID: string, call: CallView): Promise<string>;
 }
 
 /**
@@ -63,7 +69,7 @@ export interface ShapeInput {
   readonly sessionID: string;
   /** The completed tool calls visible in the request, oldest first. */
   readonly calls: readonly CallView[];
-  /** Calls whose outputs the model has not read yet (new in this request): they go raw at least once. */
+  /** Calls whose outputs the model has not read yet (new in this request): they go raw (or as their first-sight view) at least once. */
   readonly unseen: ReadonlySet<string>;
   readonly config: PolicyConfig;
   readonly store: SessionStore;
@@ -72,7 +78,7 @@ export interface ShapeInput {
 }
 
 export interface ShapeResult {
-  /** callID -> the text sent instead of the raw output. Calls not in it are sent raw. */
+  /** callID -> the text sent instead of the raw output (an observation, a pointer, a first-sight view). Calls not in it are sent raw. */
   readonly renders: ReadonlyMap<string, string>;
   /** callID -> the input sent instead of the raw one, as JSON text. Calls not in it are sent as they are. */
   readonly inputs: ReadonlyMap<string, string>;
@@ -107,22 +113,56 @@ type Rendered = Pick<FrontierState, "renders" | "inputs">;
  * compressible. `observe` runs for every call that is not a superseded copy, so a call compressed for its
  * input alone is archived too and its recall handle works.
  */
-async function renderBatch(input: ShapeInput, compressed: ReadonlySet<string>): Promise<Rendered> {
+async function renderBatch(
+  input: ShapeInput,
+  compressed: ReadonlySet<string>,
+  firstSight: ReadonlyMap<string, string>,
+  frozen: ReadonlyMap<string, string>,
+): Promise<Rendered> {
   const supersededBy = newestWithSameKey(input.calls);
+  // A copy already sent as a pointer stays as it is when a third copy comes: the newer copy it names is
+  // still newer, and re-pointing it would rewrite the cache from that copy on.
+  const pointer = (call: CallView, newer: string): string => {
+    const sent = frozen.get(call.callID);
+    return sent !== undefined && isSupersededPointer(sent) ? sent : supersededPointer(call, newer);
+  };
   const renders = new Map<string, string>();
   const inputs = new Map<string, string>();
   for (const call of input.calls) {
     if (!compressed.has(call.callID)) continue;
     const parts = compressibleParts(call, input.config);
     const newer = parts.output ? supersededBy.get(call.callID) : undefined;
-    const observation = newer === undefined ? await input.store.observe(input.sessionID, call) : supersededPointer(call, newer);
+    const observation = newer === undefined ? await input.store.observe(input.sessionID, call) : pointer(call, newer);
     const text = parts.output ? observation : call.output;
-    // An observation no smaller than the output (a short output kept whole, plus its handle) buys nothing.
-    renders.set(call.callID, text.length < call.output.length ? text : call.output);
+    // An observation no smaller than what the call was sent as (the output, or its first-sight view) buys nothing.
+    const before = firstSight.get(call.callID) ?? call.output;
+    renders.set(call.callID, text.length < before.length ? text : before);
     const elided = parts.input ? elideInput(call.callID, call.input) : undefined;
     if (elided !== undefined) inputs.set(call.callID, JSON.stringify(elided.input));
   }
   return { renders, inputs };
+}
+
+/**
+ * What each raw call longer than `firstSightChars` is sent as instead of its whole output (its first-sight
+ * view, see `firstSightView`); compressed calls are not in it. Derived from the output alone, so every
+ * request sends the same bytes for the call until a batch compresses it, and nothing needs persisting.
+ */
+async function firstSightViews(input: ShapeInput, compressed: ReadonlySet<string>): Promise<Map<string, string>> {
+  const views = new Map<string, string>();
+  const cap = input.config.firstSightChars;
+  if (cap === 0) return views;
+  for (const call of input.calls) {
+    if (call.output.length <= cap || compressed.has(call.callID) || !compressibleParts(call, input.config).output) continue;
+    const view = firstSightView(call, await input.store.fastObservation(input.sessionID, call), cap);
+    if (view !== undefined && view.length < call.output.length) views.set(call.callID, view);
+  }
+  return views;
+}
+
+/** The call weighed by what it is sent as while raw: its first-sight view's share of its output's tokens. */
+function asSent(call: CallView, view: string | undefined): CallView {
+  return view === undefined ? call : { ...call, tokens: (call.tokens * view.length) / call.output.length };
 }
 
 /**
@@ -169,18 +209,22 @@ export async function shapeContext(input: ShapeInput): Promise<ShapeResult> {
   const visible = new Set(input.calls.map((c) => c.callID));
   const alreadyCompressed = new Set<string>();
   for (const id of state.renders.keys()) if (visible.has(id)) alreadyCompressed.add(id);
-  const batch = planBatch(input.calls, alreadyCompressed, input.config, input.unseen);
-  const frozen = { renders: onlyVisible(state.renders, visible), inputs: onlyVisible(state.inputs, visible), batched: false, batch: state.batch, added: [] };
+  const firstSight = await firstSightViews(input, alreadyCompressed);
+  const batch = planBatch(input.calls.map((c) => asSent(c, firstSight.get(c.callID))), alreadyCompressed, input.config, input.unseen);
+  const frozenRenders = new Map([...onlyVisible(state.renders, visible), ...firstSight]);
+  const frozen = { renders: frozenRenders, inputs: onlyVisible(state.inputs, visible), batched: false, batch: state.batch, added: [] };
   if (batch.length === 0) return frozen;
   try {
-    const { renders, inputs } = await renderBatch(input, new Set([...alreadyCompressed, ...batch]));
+    const made = await renderBatch(input, new Set([...alreadyCompressed, ...batch]), firstSight, frozenRenders);
+    const { inputs } = made;
+    const renders = new Map([...firstSight, ...made.renders]);
     // A batch that cannot pay back its cache rewrite waits; the frontier stays where the cache has it.
     if (!paysBack(batchEffect(input, frozen, { renders, inputs }))) return frozen;
     // A call re-rendered without stand-ins (compressInputs turned off) must not keep its old ones.
-    const keptInputs = [...state.inputs].filter(([id]) => !renders.has(id));
+    const keptInputs = [...state.inputs].filter(([id]) => !made.renders.has(id));
     const next: FrontierState = {
       batch: state.batch + 1,
-      renders: new Map([...state.renders, ...renders]),
+      renders: new Map([...state.renders, ...made.renders]),
       inputs: new Map([...keptInputs, ...inputs]),
     };
     await input.store.save(input.sessionID, next);

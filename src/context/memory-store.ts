@@ -9,6 +9,7 @@ import { emptyFrontier, type FrontierState, rememberObservations, type SessionSt
  */
 export function createMemoryStore(llm?: (call: ToolCall) => Promise<string | undefined>): SessionStore {
   const states = new Map<string, FrontierState>();
+  const fast = rememberObservations(async (_sessionID, call) => (await compress(call)).text);
   return {
     async load(sessionID) {
       return states.get(sessionID) ?? emptyFrontier();
@@ -16,10 +17,11 @@ export function createMemoryStore(llm?: (call: ToolCall) => Promise<string | und
     async save(sessionID, state) {
       states.set(sessionID, state);
     },
-    observe: rememberObservations(async (_sessionID, call) => {
-      const fast = (await compress(call)).text;
+    observe: rememberObservations(async (sessionID, call) => {
+      const made = await fast(sessionID, call);
       const better = await llm?.(call);
-      return better !== undefined && countTokens(better) < countTokens(fast) ? better : fast;
+      return better !== undefined && countTokens(better) < countTokens(made) ? better : made;
     }),
+    fastObservation: fast,
   };
 }

@@ -248,3 +248,73 @@ describe("shapeContext when a batch fails", () => {
     expect(after.renders.size).toBeGreaterThan(before.renders.size);
   });
 });
+
+describe("shapeContext: first sight", () => {
+  const lines = (tag: string, n: number) => Array.from({ length: n }, (_, i) => `${tag} line ${i}: value_${i * 7} ok`).join("\n");
+  const call = (id: string, output: string): CallView => ({ callID: id, tool: "bash", input: { command: id }, output, tokens: Math.ceil(output.length / 4) });
+
+  test("an output over firstSightChars is sent as its view from its first request on, the same bytes until a batch, then as its observation", async () => {
+    const calls = [call("big", lines("big", 2_000)), ...Array.from({ length: 8 }, (_, i) => call(`c${i}`, lines(`c${i}`, 120)))];
+    expect(calls[0]!.output.length).toBeGreaterThan(32_000);
+    const sentBig: string[] = [];
+    let batchedAt = -1;
+    const store = createMemoryStore();
+    for (let n = 1; n <= calls.length; n++) {
+      const shaped = await shapeContext({ sessionID: "s", calls: calls.slice(0, n), unseen: new Set([calls[n - 1]!.callID]), config: config({ highWaterTokens: 8_000 }), store, requests: LONG + n });
+      sentBig.push(shaped.renders.get("big") ?? calls[0]!.output);
+      if (shaped.batched && shaped.added.includes("big")) batchedAt = n - 1;
+    }
+    const view = sentBig[0]!;
+    expect(view).not.toBe(calls[0]!.output);
+    expect(view.length).toBeLessThan(32_000 + 500);
+    expect(view).toContain('recall({"id":"big","offset":');
+    expect(batchedAt).toBeGreaterThan(0);
+    for (let k = 1; k < batchedAt; k++) expect(sentBig[k]).toBe(view);
+    const observation = sentBig[batchedAt]!;
+    expect(observation).not.toBe(view);
+    expect(view.endsWith(observation)).toBe(true);
+    for (let k = batchedAt; k < sentBig.length; k++) expect(sentBig[k]).toBe(observation);
+  });
+
+  test("an LLM observation arriving while the call is raw does not change its view: the view embeds the fast observation", async () => {
+    const memory = createMemoryStore();
+    let llmReady = false;
+    const store = { ...memory, observe: async (sessionID: string, c: CallView) => (llmReady ? `LLM observation of ${c.callID}` : memory.observe(sessionID, c)) };
+    const big = call("big", lines("big", 2_000));
+    const shape = (n: number) => shapeContext({ sessionID: "s", calls: [big], unseen: new Set(n === 1 ? ["big"] : []), config: config(), store, requests: n });
+    const first = (await shape(1)).renders.get("big")!;
+    llmReady = true;
+    const second = await shape(2);
+    expect(second.batched).toBe(false);
+    expect(second.renders.get("big")).toBe(first);
+    expect(first).not.toContain("LLM observation");
+  });
+
+  test("with firstSightChars 0 the same output goes whole the first time", async () => {
+    const big = call("big", lines("big", 2_000));
+    const shaped = await shapeContext({ sessionID: "s", calls: [big], unseen: new Set(["big"]), config: config({ firstSightChars: 0 }), store: createMemoryStore(), requests: 1 });
+    expect(shaped.renders.has("big")).toBe(false);
+  });
+
+  test("a tool that is never compressed is never cut either", async () => {
+    const big = { ...call("big", lines("big", 2_000)), tool: "todowrite" };
+    const shaped = await shapeContext({ sessionID: "s", calls: [big], unseen: new Set(["big"]), config: config(), store: createMemoryStore(), requests: 1 });
+    expect(shaped.renders.has("big")).toBe(false);
+  });
+});
+
+test("a copy already sent as a pointer keeps it when a third copy comes; the second copy points to the third", async () => {
+  const big = (tag: string) => Array.from({ length: 300 }, (_, i) => `${tag} ${i} some output text here`).join("\n");
+  const call = (id: string, command: string): CallView => ({ callID: id, tool: "bash", input: { command }, output: big(id), tokens: 2000 });
+  const first = [call("a", "npm test"), call("b", "ls"), call("c", "npm test"), call("d", "x"), call("e", "y")];
+  const later = [...first, call("f", "npm test"), call("g", "z"), call("h", "w"), call("i", "v")];
+  const store = createMemoryStore();
+  const cfg = config({ highWaterTokens: 1000, keepLast: 1 });
+  const one = await shapeContext({ sessionID: "s", calls: first, unseen: new Set(), config: cfg, store, requests: LONG });
+  expect(one.batched).toBe(true);
+  expect(one.renders.get("a")).toContain("superseded by the newer bash call c");
+  const two = await shapeContext({ sessionID: "s", calls: later, unseen: new Set(), config: cfg, store, requests: LONG + 1 });
+  expect(two.batched).toBe(true);
+  expect(two.renders.get("a")).toBe(one.renders.get("a")!);
+  expect(two.renders.get("c")).toContain("superseded by the newer bash call f");
+});
