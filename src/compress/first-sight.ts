@@ -23,9 +23,14 @@ export function firstSightView(call: ToolCall, observation: string, maxChars: nu
   if (splitsPair(output, end)) end--;
   const head = output.slice(0, end);
   const shown = lineCount(head);
-  // Recall pages by lines: the next page starts after the last whole line shown.
-  const pageOn = lineEnd > 0 ? `${RECALL_TOOL}({"id":"${call.callID}","offset":${shown}})` : `${RECALL_TOOL}({"id":"${call.callID}"})`;
-  const note = `[endless: this output is ${lineCount(output)} lines, ${output.length} characters; the first ${shown} lines are shown, the whole output is archived: ${pageOn} pages on from there${withObservation ? "; its observation, of the whole output, follows" : ""}]`;
+  // Recall pages the archived text by lines: the next page starts after the last whole line shown. When
+  // opencode cut the output, the archive holds the whole text it saved, whose lines are numbered otherwise.
+  const cutByOpencode = call.metadata?.truncated === true;
+  const recall = (offset?: number) => `${RECALL_TOOL}({"id":"${call.callID}"${offset === undefined ? "" : `,"offset":${offset}`}})`;
+  const pageOn = cutByOpencode
+    ? `the whole output, with what opencode cut, is archived: ${recall()} pages through it`
+    : `the whole output is archived: ${lineEnd > 0 ? recall(shown) : recall()} pages on from there`;
+  const note = `[endless: this output is ${lineCount(output)} lines, ${output.length} characters; the first ${shown} lines are shown, ${pageOn}${withObservation ? "; its observation, of the whole output, follows" : ""}]`;
   const tail = withObservation ? observation : recallHandle(call.callID, output, omittedBetween(output, head));
   return `${head}\n${note}\n${tail}`;
 }

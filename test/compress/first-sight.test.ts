@@ -67,4 +67,11 @@ describe("firstSightView", () => {
       expect(view).toContain('recall({"id":"toolu_first"}) pages on from there');
     }
   });
+
+  test("an output opencode cut (the archive holds the whole text it saved, numbered otherwise) gets no offset: recall pages the whole from the start", async () => {
+    const call = { ...bash(run(["seq", "1", "100000"])), metadata: { truncated: true, outputPath: "/tmp/tool-output/x" } };
+    const view = firstSightView(call, (await compress(call)).text, 32_000)!;
+    expect(view).not.toContain('"offset"');
+    expect(view).toContain('with what opencode cut, is archived: recall({"id":"toolu_first"}) pages through it');
+  });
 });
