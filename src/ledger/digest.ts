@@ -38,6 +38,67 @@ const byRecency = <T extends { lastCall: string }>(items: readonly T[], order: R
   [...items].sort((a, b) => (order.get(b.lastCall) ?? -1) - (order.get(a.lastCall) ?? -1));
 
 /**
+ * A count that remembers its answers for one render: each line is weighed against the budget, then added,
+ * and each "… n more" line is weighed once per line shown before it.
+ */
+function remembered(count: (text: string) => number): (text: string) => number {
+  const known = new Map<string, number>();
+  return (text) => {
+    let tokens = known.get(text);
+    if (tokens === undefined) {
+      tokens = count(text);
+      known.set(text, tokens);
+    }
+    return tokens;
+  };
+}
+
+/**
+ * The plugin's count of digest lines, remembered across renders: most lines of a digest (a file, a command,
+ * a call) were in the one before it, and a fold moves on the request path. Bounded: forgotten past a size.
+ */
+const LINES_REMEMBERED = 50_000;
+let lineTokens = new Map<string, number>();
+function countLine(text: string): number {
+  let tokens = lineTokens.get(text);
+  if (tokens === undefined) {
+    if (lineTokens.size >= LINES_REMEMBERED) lineTokens = new Map();
+    tokens = countTokens(text);
+    lineTokens.set(text, tokens);
+  }
+  return tokens;
+}
+
+/**
+ * Per tool, in the order tools first appear, how many of the oldest `n` calls it made (tools with none are
+ * left out), for any `n` at the cost of the number of tools: the "… n older calls" line is weighed once per
+ * call line shown, and counting the older calls anew each time made a long session's digest quadratic.
+ */
+function callsByTool(calls: readonly { readonly tool: string }[]): (n: number) => [string, number][] {
+  const positions = new Map<string, number[]>();
+  calls.forEach((c, i) => {
+    const at = positions.get(c.tool);
+    if (at === undefined) positions.set(c.tool, [i]);
+    else at.push(i);
+  });
+  /** How many of the sorted positions are below n. */
+  const below = (at: readonly number[], n: number) => {
+    let lo = 0;
+    let hi = at.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (at[mid]! < n) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  };
+  return (n) => [...positions].flatMap(([tool, at]) => {
+    const k = below(at, n);
+    return k === 0 ? [] : [[tool, k] as [string, number]];
+  });
+}
+
+/**
  * Renders the ledger as the text of the one message that stands in for folded turns. Bounded by
  * `budgetTokens`: sections come in order of what an agent needs after a fold (the goal, unresolved errors,
  * files changed, todos, requests, commands, files read, the newest calls); each keeps its most recent lines
@@ -45,7 +106,7 @@ const byRecency = <T extends { lastCall: string }>(items: readonly T[], order: R
  * are already aggregated above). Deterministic: the same ledger and options give the same bytes.
  */
 export function renderDigest(ledger: Ledger, options: DigestOptions): string {
-  const count = options.count ?? countTokens;
+  const count = options.count === undefined ? countLine : remembered(options.count);
   const show = (path: string) => (options.root && path.startsWith(`${options.root}/`) ? path.slice(options.root.length + 1) : path);
   const order = new Map(ledger.calls.map((c, i) => [c.id, i]));
   const search = `${RECALL_TOOL}({"query":"words"})`;
@@ -110,15 +171,11 @@ export function renderDigest(ledger: Ledger, options: DigestOptions): string {
     {
       title: "Tool calls (id tool target: outcome)",
       lines: [...ledger.calls].reverse().map((c) => `- ${c.id} ${c.tool} ${show(c.target)}: ${c.outcome}`),
-      more: (n) => {
-        const older = ledger.calls.slice(0, n);
-        const perTool = new Map<string, number>();
-        for (const c of older) perTool.set(c.tool, (perTool.get(c.tool) ?? 0) + 1);
-        return `- … ${n} older calls: ${[...perTool].map(([tool, k]) => `${k} ${tool}`).join(", ")}`;
-      },
+      more: (n) => `- … ${n} older calls: ${olderByTool(n).map(([tool, k]) => `${k} ${tool}`).join(", ")}`,
     },
   ];
 
+  const olderByTool = callsByTool(ledger.calls);
   const out: string[] = [];
   let used = 0;
   const fits = (line: string) => used + count(line) + 1 <= options.budgetTokens;
