@@ -28,10 +28,10 @@ interface Golden {
 
 const sha = (text: string) => createHash("sha256").update(text).digest("hex").slice(0, 24);
 
-/** Ids fixed by position, so the bytes do not depend on which tests ran before in this process. */
+/** Ids and times fixed by position, so the bytes do not depend on which tests ran before in this process. */
 function withIds(m: Msg, n: number): Msg {
   const id = `msg_${String(n).padStart(4, "0")}`;
-  return { info: { ...m.info, id }, parts: m.parts.map((p, i) => ({ ...p, id: `prt_${id}_${i}`, messageID: id })) } as Msg;
+  return { info: { ...m.info, id, time: { ...m.info.time, created: n } }, parts: m.parts.map((p, i) => ({ ...p, id: `prt_${id}_${i}`, messageID: id })) } as Msg;
 }
 
 async function open(path: string, lines: string[]) {
