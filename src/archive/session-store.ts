@@ -61,8 +61,9 @@ export function createArchiveStore(access: ArchiveAccess, options: { llmVersion?
       const swap = swapOf(before, state, llmOf(sessionID));
       if (swap !== undefined) writeOn(access, (db) => recordSwap(db, sessionID, swap));
     },
-    observe: async (sessionID, call) => llmOf(sessionID).get(call.callID) ?? fast(sessionID, call),
-    fastObservation: fast,
+    observe: async (sessionID, call) => llmOf(sessionID).get(call.callID) ?? fast.observe(sessionID, call),
+    known: (sessionID, callID) => llmOf(sessionID).get(callID) ?? fast.known(sessionID, callID),
+    fastObservation: fast.observe,
     offerObservation(sessionID, callID, text) {
       llmOf(sessionID).set(callID, text);
     },

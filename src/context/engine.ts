@@ -41,21 +41,30 @@ export interface SessionStore {
   save(sessionID: string, state: FrontierState): Promise<void>;
   /** The observation text for a call (compressed once, then cached by the store). */
   observe(sessionID: string, call: CallView): Promise<string>;
+  /**
+   * What `observe` would answer, when the store already holds it in memory (else undefined): a batch late in
+   * a long session renders every compressed call again, and an await for each cost more than the render.
+   */
+  known?(sessionID: string, callID: string): string | undefined;
 }
 
 /**
- * A store's `observe`: each call's observation is made once per session and call, then answered from
- * memory (observations are fixed per compressor version, so a batch never makes one twice).
+ * A store's `observe` and `known`: each call's observation is made once per session and call, then answered
+ * from memory (observations are fixed per compressor version, so a batch never makes one twice).
  */
-export function rememberObservations(make: (sessionID: string, call: CallView) => Promise<string>): SessionStore["observe"] {
+export function rememberObservations(make: (sessionID: string, call: CallView) => Promise<string>): Required<Pick<SessionStore, "observe" | "known">> {
   const made = new Map<string, string>();
-  return async (sessionID, call) => {
-    const key = `${sessionID}\u0000${call.callID}`;
-    const known = made.get(key);
-    if (known !== undefined) return known;
-    const text = await make(sessionID, call);
-    made.set(key, text);
-    return text;
+  const keyOf = (sessionID: string, callID: string) => `${sessionID}\u0000${callID}`;
+  return {
+    observe: async (sessionID, call) => {
+      const key = keyOf(sessionID, call.callID);
+      const known = made.get(key);
+      if (known !== undefined) return known;
+      const text = await make(sessionID, call);
+      made.set(key, text);
+      return text;
+    },
+    known: (sessionID, callID) => made.get(keyOf(sessionID, callID)),
   };
 }
 
@@ -115,7 +124,7 @@ async function renderBatch(input: ShapeInput, compressed: ReadonlySet<string>): 
     if (!compressed.has(call.callID)) continue;
     const parts = compressibleParts(call, input.config);
     const newer = parts.output ? supersededBy.get(call.callID) : undefined;
-    const observation = newer === undefined ? await input.store.observe(input.sessionID, call) : supersededPointer(call, newer);
+    const observation = newer === undefined ? (input.store.known?.(input.sessionID, call.callID) ?? (await input.store.observe(input.sessionID, call))) : supersededPointer(call, newer);
     const text = parts.output ? observation : call.output;
     // An observation no smaller than the output (a short output kept whole, plus its handle) buys nothing.
     renders.set(call.callID, text.length < call.output.length ? text : call.output);

@@ -16,7 +16,7 @@ export function createMemoryStore(llm?: (call: ToolCall) => Promise<string | und
     async save(sessionID, state) {
       states.set(sessionID, state);
     },
-    observe: rememberObservations(async (_sessionID, call) => {
+    ...rememberObservations(async (_sessionID, call) => {
       const fast = (await compress(call)).text;
       const better = await llm?.(call);
       return better !== undefined && countTokens(better) < countTokens(fast) ? better : fast;

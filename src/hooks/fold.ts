@@ -30,7 +30,7 @@ export interface Folder {
   record(sessionID: string, messages: readonly WireMessage[]): void;
   /**
    * Folds what is sent, in place: `messages` is the request's copy (observations already applied).
-   * `rawOutputs`: token counts the transform already made of outputs it sends raw, by call id (the fold
+   * `rawOutputs`: token counts the transform already made of outputs as it sends them, by call id (the fold
    * takes the map over: an output it clamps is no longer raw).
    */
   fold(sessionID: string, messages: WireMessage[], unseen: ReadonlySet<string>, rawOutputs?: Map<string, number>): Promise<void>;

@@ -105,6 +105,24 @@ function renderMemo(): (callID: string, text: string) => number {
 }
 
 /**
+ * The counts of the outputs sent raw, plus those of the renders sent as they are (not redacted): at a batch,
+ * the request log has just counted the new renders, and the fold would count each again.
+ */
+function withRenderCounts(
+  parts: readonly CompletedToolPart[],
+  renders: ReadonlyMap<string, string>,
+  raw: ReadonlyMap<string, number>,
+  rendered: (callID: string, text: string) => number,
+): Map<string, number> {
+  const counted = new Map(raw);
+  for (const part of parts) {
+    const render = renders.get(part.callID);
+    if (render !== undefined && part.state.output === render) counted.set(part.callID, rendered(part.callID, render));
+  }
+  return counted;
+}
+
+/**
  * What this request carries in tool-output tokens against stock opencode, and at a batch what it freed and
  * how much of the request, from the first newly compressed call on, the provider's cache writes again.
  */
@@ -235,7 +253,7 @@ export function createMessagesTransformHook(deps: {
     }
     if (deps.folder === undefined) return;
     try {
-      await deps.folder.fold(sessionID, output.messages, unseen, raw);
+      await deps.folder.fold(sessionID, output.messages, unseen, shaped.batched ? withRenderCounts(parts, shaped.renders, raw, renderTokensOf) : raw);
     } catch (error) {
       // The observations stand; the request goes unfolded, which the fold's next move makes up for.
       const message = `folding failed, this request is sent unfolded: ${error instanceof Error ? error.message : String(error)}`;
