@@ -9,7 +9,7 @@ import type { Notice } from "../log/notice.ts";
 import type { Folder } from "./fold.ts";
 import type { Recovery } from "./recover.ts";
 import type { RelevantRecall } from "./relevant-recall.ts";
-import { countTokens } from "../tokens/count.ts";
+import { countTokens, rememberedCount } from "../tokens/count.ts";
 
 type CompletedToolPart = ToolPart & { state: ToolStateCompleted };
 type WithMessages = { messages: { info: Message; parts: Part[] }[] };
@@ -98,7 +98,8 @@ function renderMemo(): (callID: string, text: string) => number {
   return (callID, text) => {
     const known = cache.get(callID);
     if (known?.text === text) return known.tokens;
-    const tokens = countTokens(text);
+    // A new render is most often an observation idle work counted when it made it.
+    const tokens = rememberedCount(text);
     cache.set(callID, { text, tokens });
     return tokens;
   };
