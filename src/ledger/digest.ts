@@ -26,10 +26,19 @@ const clip = (text: string, max: number): string => {
 
 const ranges = (r: readonly [number, number][]): string => r.map(([a, b]) => (a === b ? `${a}` : `${a}-${b}`)).join(", ");
 
+/** A section's lines, made only as far as the digest's budget reaches (a long session has thousands). */
+interface Lines {
+  readonly length: number;
+  at(i: number): string;
+}
+
+const linesOf = <T>(items: readonly T[], line: (item: T) => string): Lines => ({ length: items.length, at: (i) => line(items[i]!) });
+const newestFirst = <T>(items: readonly T[], line: (item: T) => string): Lines => ({ length: items.length, at: (i) => line(items[items.length - 1 - i]!) });
+
 interface Section {
   readonly title: string;
   /** Most important first: a section that does not fit keeps its first lines. */
-  readonly lines: readonly string[];
+  readonly lines: Lines;
   /** Said in place of the lines left out, given how many. */
   readonly more: (n: number) => string;
 }
@@ -128,12 +137,12 @@ export function renderDigest(ledger: Ledger, options: DigestOptions): string {
   const sections: Section[] = [
     {
       title: "Unresolved errors",
-      lines: open.map((e) => `- ${e.callID} ${e.tool} ${show(e.target)}: ${e.text}`),
+      lines: linesOf(open, (e) => `- ${e.callID} ${e.tool} ${show(e.target)}: ${e.text}`),
       more: (n) => `- … ${n} older unresolved errors: ${search}`,
     },
     {
       title: "Files written or edited",
-      lines: changed.map((f) => {
+      lines: linesOf(changed, (f) => {
         const what = [f.writes > 0 ? `written ${f.writes}x` : "", f.edits > 0 ? `edited ${f.edits}x` : ""].filter((s) => s !== "").join(", ");
         return `- ${show(f.path)}: ${what}, last ${f.lastChange ?? f.lastCall}`;
       }),
@@ -141,17 +150,17 @@ export function renderDigest(ledger: Ledger, options: DigestOptions): string {
     },
     {
       title: "Todo list",
-      lines: ledger.todos.map((t) => `- [${t.status}] ${t.content}`),
+      lines: linesOf(ledger.todos, (t) => `- [${t.status}] ${t.content}`),
       more: (n) => `- … ${n} more todos`,
     },
     {
       title: "Later user requests",
-      lines: later.map((r) => `- ${clip(r.text, REQUEST_CHARS)}`),
+      lines: linesOf(later, (r) => `- ${clip(r.text, REQUEST_CHARS)}`),
       more: (n) => `- … ${n} earlier requests`,
     },
     {
       title: "Commands run",
-      lines: commands.map((c) => {
+      lines: linesOf(commands, (c) => {
         const exit = c.lastExit === null ? "" : `, last exit ${c.lastExit}`;
         const failures = c.failures > 0 ? `, ${c.failures} failed` : "";
         return `- \`${c.command}\`: ${c.runs}x${failures}${exit}, last ${c.lastCall}`;
@@ -160,17 +169,17 @@ export function renderDigest(ledger: Ledger, options: DigestOptions): string {
     },
     {
       title: "Files read",
-      lines: read.map((f) => `- ${show(f.path)}: ${f.ranges.length > 0 ? `lines ${ranges(f.ranges)}` : `${f.reads}x`}, last ${f.lastCall}`),
+      lines: linesOf(read, (f) => `- ${show(f.path)}: ${f.ranges.length > 0 ? `lines ${ranges(f.ranges)}` : `${f.reads}x`}, last ${f.lastCall}`),
       more: (n) => `- … ${n} more files read`,
     },
     {
       title: "Resolved errors",
-      lines: resolved.map((e) => `- ${e.callID} ${e.tool} ${show(e.target)}: ${clip(e.text, 100)} (${e.resolvedBy!.how} in ${e.resolvedBy!.callID})`),
+      lines: linesOf(resolved, (e) => `- ${e.callID} ${e.tool} ${show(e.target)}: ${clip(e.text, 100)} (${e.resolvedBy!.how} in ${e.resolvedBy!.callID})`),
       more: (n) => `- … ${n} more resolved errors`,
     },
     {
       title: "Tool calls (id tool target: outcome)",
-      lines: [...ledger.calls].reverse().map((c) => `- ${c.id} ${c.tool} ${show(c.target)}: ${c.outcome}`),
+      lines: newestFirst(ledger.calls, (c) => `- ${c.id} ${c.tool} ${show(c.target)}: ${c.outcome}`),
       more: (n) => `- … ${n} older calls: ${olderByTool(n).map(([tool, k]) => `${k} ${tool}`).join(", ")}`,
     },
   ];
@@ -193,7 +202,8 @@ export function renderDigest(ledger: Ledger, options: DigestOptions): string {
     const start = out.length;
     add(title);
     let shown = 0;
-    for (const line of section.lines) {
+    for (let i = 0; i < section.lines.length; i++) {
+      const line = section.lines.at(i);
       // Keep room for the "… n more" line that says what was left out.
       const reserve = shown + 1 < section.lines.length ? count(section.more(section.lines.length - shown - 1)) + 1 : 0;
       if (used + count(line) + 1 + reserve > options.budgetTokens) break;
