@@ -53,18 +53,26 @@ export interface SessionStore {
  * from memory (observations are fixed per compressor version, so a batch never makes one twice).
  */
 export function rememberObservations(make: (sessionID: string, call: CallView) => Promise<string>): Required<Pick<SessionStore, "observe" | "known">> {
-  const made = new Map<string, string>();
-  const keyOf = (sessionID: string, callID: string) => `${sessionID}\u0000${callID}`;
+  // By session, then by call id: a key joined from both is a new string to hash on every look, and a batch
+  // looks up every compressed call.
+  const made = new Map<string, Map<string, string>>();
+  const madeFor = (sessionID: string) => {
+    let calls = made.get(sessionID);
+    if (calls === undefined) {
+      calls = new Map();
+      made.set(sessionID, calls);
+    }
+    return calls;
+  };
   return {
     observe: async (sessionID, call) => {
-      const key = keyOf(sessionID, call.callID);
-      const known = made.get(key);
+      const known = made.get(sessionID)?.get(call.callID);
       if (known !== undefined) return known;
       const text = await make(sessionID, call);
-      made.set(key, text);
+      madeFor(sessionID).set(call.callID, text);
       return text;
     },
-    known: (sessionID, callID) => made.get(keyOf(sessionID, callID)),
+    known: (sessionID, callID) => made.get(sessionID)?.get(callID),
   };
 }
 
@@ -169,6 +177,16 @@ function onlyVisible(map: ReadonlyMap<string, string>, visible: ReadonlySet<stri
 }
 
 /**
+ * The frontier's renders and inputs of the calls in the request. When every compressed call is in it (no
+ * compaction dropped any), that is the whole frontier, which is answered as it is instead of copied.
+ */
+function visibleFrontier(state: FrontierState, visible: ReadonlySet<string>, visibleCompressed: number): Rendered {
+  // Inputs are kept only for compressed calls: with every render visible, every input is too.
+  if (visibleCompressed === state.renders.size) return { renders: state.renders, inputs: state.inputs };
+  return { renders: onlyVisible(state.renders, visible), inputs: onlyVisible(state.inputs, visible) };
+}
+
+/**
  * Decides what a request carries in place of each tool output and each bulky tool input. Renders are frozen
  * between batches; at a batch boundary the frontier moves and every compressed call is rendered anew
  * (observations are cached and stand-ins are pure, so only new calls and newly superseded copies change).
@@ -179,7 +197,7 @@ export async function shapeContext(input: ShapeInput): Promise<ShapeResult> {
   const alreadyCompressed = new Set<string>();
   for (const id of state.renders.keys()) if (visible.has(id)) alreadyCompressed.add(id);
   const batch = planBatch(input.calls, alreadyCompressed, input.config, input.unseen);
-  const frozen = { renders: onlyVisible(state.renders, visible), inputs: onlyVisible(state.inputs, visible), batched: false, batch: state.batch, added: [] };
+  const frozen = { ...visibleFrontier(state, visible, alreadyCompressed.size), batched: false, batch: state.batch, added: [] };
   if (batch.length === 0) return frozen;
   try {
     const { renders, inputs } = await renderBatch(input, new Set([...alreadyCompressed, ...batch]));
