@@ -16,6 +16,8 @@ export interface IdleWork {
   add(sessionID: string, call: CallView): void;
   /** Runs everything queued now (also what the timer does). */
   flush(): Promise<void>;
+  /** Runs the maintenance soon with no call queued: writes a request left for idle time (the session ledgers). */
+  soon(): void;
 }
 
 /**
@@ -62,14 +64,19 @@ export function createIdleWork(deps: {
     deps.onIdle?.();
   };
 
+  const schedule = () => {
+    if (timer !== undefined) clearTimeout(timer);
+    timer = setTimeout(() => void flush(), deps.delayMs ?? IDLE_DELAY_MS);
+    // The timer must never keep a finishing opencode process alive.
+    timer.unref?.();
+  };
+
   return {
     add(sessionID, call) {
       queue.push({ sessionID, call });
-      if (timer !== undefined) clearTimeout(timer);
-      timer = setTimeout(() => void flush(), deps.delayMs ?? IDLE_DELAY_MS);
-      // The timer must never keep a finishing opencode process alive.
-      timer.unref?.();
+      schedule();
     },
     flush,
+    soon: schedule,
   };
 }

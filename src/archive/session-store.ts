@@ -2,7 +2,7 @@ import { Database } from "bun:sqlite";
 import { type ArchiveAccess, readOn, writeOn } from "./access.ts";
 import { COMPRESSOR_VERSION, compress } from "../compress/index.ts";
 import { type CallView, type FrontierState, rememberObservations, type SessionStore } from "../context/engine.ts";
-import { countTokens } from "../tokens/count.ts";
+import { countTokens, rememberedCount } from "../tokens/count.ts";
 import { llmObservations, recordSwap, type Swap } from "./compression.ts";
 import { loadFrontier, saveFrontier } from "./frontier.ts";
 import { findObservation, saveObservation } from "./observations.ts";
@@ -59,8 +59,9 @@ export function createArchiveStore(access: ArchiveAccess, options: { llmVersion?
       const swap = swapOf(before, state, llmOf(sessionID));
       if (swap !== undefined) writeOn(access, (db) => recordSwap(db, sessionID, swap));
     },
-    observe: async (sessionID, call) => llmOf(sessionID).get(call.callID) ?? fast(sessionID, call),
-    fastObservation: fast,
+    observe: async (sessionID, call) => llmOf(sessionID).get(call.callID) ?? fast.observe(sessionID, call),
+    known: (sessionID, callID) => llmOf(sessionID).get(callID) ?? fast.known(sessionID, callID),
+    fastObservation: fast.observe,
     offerObservation(sessionID, callID, text) {
       llmOf(sessionID).set(callID, text);
     },
@@ -75,6 +76,8 @@ export function createArchiveStore(access: ArchiveAccess, options: { llmVersion?
  * first compressed, oldest first.
  */
 function swapOf(before: FrontierState, after: FrontierState, llm: ReadonlyMap<string, string>): Swap | undefined {
+  // No LLM observation, no swap: a batch late in a long session need not look at every render for one.
+  if (llm.size === 0) return undefined;
   const ids = [...after.renders.keys()];
   const swapped = ids.filter((id) => {
     const old = before.renders.get(id);
@@ -106,7 +109,7 @@ async function observeArchived(access: ArchiveAccess, sessionID: string, call: C
     db.transaction(() => {
       // Never compress what is not archived: a call made before the plugin was on is archived now.
       archiveToolCall(db, { ...call, sessionID }, "keep");
-      saveObservation(db, findToolCall(db, sessionID, call.callID)!.row, observation, countTokens(observation.text));
+      saveObservation(db, findToolCall(db, sessionID, call.callID)!.row, observation, rememberedCount(observation.text));
     })(),
   );
   return observation.text;

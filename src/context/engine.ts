@@ -43,6 +43,11 @@ export interface SessionStore {
   /** The observation text for a call (compressed once, then cached by the store). */
   observe(sessionID: string, call: CallView): Promise<string>;
   /**
+   * What `observe` would answer, when the store already holds it in memory (else undefined): a batch late in
+   * a long session renders every compressed call again, and an await for each cost more than the render.
+   */
+  known?(sessionID: string, callID: string): string | undefined;
+  /**
    * The fast compressors' observation alone, never an LLM one: deterministic, so what embeds it (a
    * first-sight view) is the same bytes on every request whatever the compression model answers meanwhile.
    */
@@ -50,18 +55,30 @@ export interface SessionStore {
 }
 
 /**
- * A store's `observe`: each call's observation is made once per session and call, then answered from
- * memory (observations are fixed per compressor version, so a batch never makes one twice).
+ * A store's `observe` and `known`: each call's observation is made once per session and call, then answered
+ * from memory (observations are fixed per compressor version, so a batch never makes one twice).
  */
-export function rememberObservations(make: (sessionID: string, call: CallView) => Promise<string>): SessionStore["observe"] {
-  const made = new Map<string, string>();
-  return async (sessionID, call) => {
-    const key = `${sessionID}\u0000${call.callID}`;
-    const known = made.get(key);
-    if (known !== undefined) return known;
-    const text = await make(sessionID, call);
-    made.set(key, text);
-    return text;
+export function rememberObservations(make: (sessionID: string, call: CallView) => Promise<string>): Required<Pick<SessionStore, "observe" | "known">> {
+  // By session, then by call id: a key joined from both is a new string to hash on every look, and a batch
+  // looks up every compressed call.
+  const made = new Map<string, Map<string, string>>();
+  const madeFor = (sessionID: string) => {
+    let calls = made.get(sessionID);
+    if (calls === undefined) {
+      calls = new Map();
+      made.set(sessionID, calls);
+    }
+    return calls;
+  };
+  return {
+    observe: async (sessionID, call) => {
+      const known = made.get(sessionID)?.get(call.callID);
+      if (known !== undefined) return known;
+      const text = await make(sessionID, call);
+      madeFor(sessionID).set(call.callID, text);
+      return text;
+    },
+    known: (sessionID, callID) => made.get(sessionID)?.get(callID),
   };
 }
 
@@ -132,7 +149,7 @@ async function renderBatch(
     if (!compressed.has(call.callID)) continue;
     const parts = compressibleParts(call, input.config);
     const newer = parts.output ? supersededBy.get(call.callID) : undefined;
-    const observation = newer === undefined ? await input.store.observe(input.sessionID, call) : pointer(call, newer);
+    const observation = newer === undefined ? (input.store.known?.(input.sessionID, call.callID) ?? (await input.store.observe(input.sessionID, call))) : pointer(call, newer);
     const text = parts.output ? observation : call.output;
     // An observation no smaller than what the call was sent as (the output, or its first-sight view) buys nothing.
     const before = firstSight.get(call.callID) ?? call.output;
@@ -200,6 +217,16 @@ function onlyVisible(map: ReadonlyMap<string, string>, visible: ReadonlySet<stri
 }
 
 /**
+ * The frontier's renders and inputs of the calls in the request. When every compressed call is in it (no
+ * compaction dropped any), that is the whole frontier, which is answered as it is instead of copied.
+ */
+function visibleFrontier(state: FrontierState, visible: ReadonlySet<string>, visibleCompressed: number): Rendered {
+  // Inputs are kept only for compressed calls: with every render visible, every input is too.
+  if (visibleCompressed === state.renders.size) return { renders: state.renders, inputs: state.inputs };
+  return { renders: onlyVisible(state.renders, visible), inputs: onlyVisible(state.inputs, visible) };
+}
+
+/**
  * Decides what a request carries in place of each tool output and each bulky tool input. Renders are frozen
  * between batches; at a batch boundary the frontier moves and every compressed call is rendered anew
  * (observations are cached and stand-ins are pure, so only new calls and newly superseded copies change).
@@ -210,14 +237,16 @@ export async function shapeContext(input: ShapeInput): Promise<ShapeResult> {
   const alreadyCompressed = new Set<string>();
   for (const id of state.renders.keys()) if (visible.has(id)) alreadyCompressed.add(id);
   const firstSight = await firstSightViews(input, alreadyCompressed);
-  const batch = planBatch(input.calls.map((c) => asSent(c, firstSight.get(c.callID))), alreadyCompressed, input.config, input.unseen);
-  const frozenRenders = new Map([...onlyVisible(state.renders, visible), ...firstSight]);
-  const frozen = { renders: frozenRenders, inputs: onlyVisible(state.inputs, visible), batched: false, batch: state.batch, added: [] };
+  const weighed = firstSight.size === 0 ? input.calls : input.calls.map((c) => asSent(c, firstSight.get(c.callID)));
+  const batch = planBatch(weighed, alreadyCompressed, input.config, input.unseen);
+  const shown = visibleFrontier(state, visible, alreadyCompressed.size);
+  const frozenRenders = firstSight.size === 0 ? shown.renders : new Map([...shown.renders, ...firstSight]);
+  const frozen = { renders: frozenRenders, inputs: shown.inputs, batched: false, batch: state.batch, added: [] };
   if (batch.length === 0) return frozen;
   try {
     const made = await renderBatch(input, new Set([...alreadyCompressed, ...batch]), firstSight, frozenRenders);
     const { inputs } = made;
-    const renders = new Map([...firstSight, ...made.renders]);
+    const renders = firstSight.size === 0 ? made.renders : new Map([...firstSight, ...made.renders]);
     // A batch that cannot pay back its cache rewrite waits; the frontier stays where the cache has it.
     if (!paysBack(batchEffect(input, frozen, { renders, inputs }))) return frozen;
     // A call re-rendered without stand-ins (compressInputs turned off) must not keep its old ones.

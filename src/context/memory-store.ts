@@ -17,11 +17,11 @@ export function createMemoryStore(llm?: (call: ToolCall) => Promise<string | und
     async save(sessionID, state) {
       states.set(sessionID, state);
     },
-    observe: rememberObservations(async (sessionID, call) => {
-      const made = await fast(sessionID, call);
+    ...rememberObservations(async (sessionID, call) => {
+      const made = await fast.observe(sessionID, call);
       const better = await llm?.(call);
       return better !== undefined && countTokens(better) < countTokens(made) ? better : made;
     }),
-    fastObservation: fast,
+    fastObservation: fast.observe,
   };
 }

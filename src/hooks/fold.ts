@@ -30,7 +30,7 @@ export interface Folder {
   record(sessionID: string, messages: readonly WireMessage[]): void;
   /**
    * Folds what is sent, in place: `messages` is the request's copy (observations already applied).
-   * `rawOutputs`: token counts the transform already made of outputs it sends raw, by call id (the fold
+   * `rawOutputs`: token counts the transform already made of outputs as it sends them, by call id (the fold
    * takes the map over: an output it clamps is no longer raw).
    */
   fold(sessionID: string, messages: WireMessage[], unseen: ReadonlySet<string>, rawOutputs?: Map<string, number>): Promise<void>;
@@ -147,6 +147,11 @@ export function createFolder(deps: {
   root?: string;
   /** Told of each fold move: tokens of turns it took out of what is sent, less the growth of the digest. */
   onFold?: (event: FoldEvent) => void;
+  /**
+   * Has the changed ledgers written in idle time (the plugin's idle work, while the model streams); absent:
+   * a fold move writes its session's ledger at once.
+   */
+  persistSoon?: () => void;
 }): Folder {
   const sessions = new Map<string, Session>();
   let rawOutputs = new Map<string, number>();
@@ -288,8 +293,11 @@ export function createFolder(deps: {
         }
       }
       if (moved) {
-        // The digest sent must be rebuildable after a restart: the ledger it was rendered from is written first.
-        deps.ledgers.persist(sessionID);
+        // The digest sent is in the fold record, written before it is sent. The ledger it was rendered from
+        // need not wait for the request: after a restart, `record` adds back from opencode's messages every
+        // call and request the archive's copy lacks.
+        if (deps.persistSoon !== undefined) deps.persistSoon();
+        else deps.ledgers.persist(sessionID);
         save(sessionID, s, { ...s.record, state, overhead });
       } else if (Math.abs(overhead - (s.record.overhead ?? 0)) > 256) {
         save(sessionID, s, { ...s.record, overhead });

@@ -9,7 +9,7 @@ import type { Notice } from "../log/notice.ts";
 import type { Folder } from "./fold.ts";
 import type { Recovery } from "./recover.ts";
 import type { RelevantRecall } from "./relevant-recall.ts";
-import { countTokens } from "../tokens/count.ts";
+import { countTokens, rememberedCount } from "../tokens/count.ts";
 
 type CompletedToolPart = ToolPart & { state: ToolStateCompleted };
 type WithMessages = { messages: { info: Message; parts: Part[] }[] };
@@ -98,10 +98,29 @@ function renderMemo(): (callID: string, text: string) => number {
   return (callID, text) => {
     const known = cache.get(callID);
     if (known?.text === text) return known.tokens;
-    const tokens = countTokens(text);
+    // A new render is most often an observation idle work counted when it made it.
+    const tokens = rememberedCount(text);
     cache.set(callID, { text, tokens });
     return tokens;
   };
+}
+
+/**
+ * The counts of the outputs sent raw, plus those of the renders sent as they are (not redacted): at a batch,
+ * the request log has just counted the new renders, and the fold would count each again.
+ */
+function withRenderCounts(
+  parts: readonly CompletedToolPart[],
+  renders: ReadonlyMap<string, string>,
+  raw: ReadonlyMap<string, number>,
+  rendered: (callID: string, text: string) => number,
+): Map<string, number> {
+  const counted = new Map(raw);
+  for (const part of parts) {
+    const render = renders.get(part.callID);
+    if (render !== undefined && part.state.output === render) counted.set(part.callID, rendered(part.callID, render));
+  }
+  return counted;
 }
 
 /**
@@ -235,7 +254,7 @@ export function createMessagesTransformHook(deps: {
     }
     if (deps.folder === undefined) return;
     try {
-      await deps.folder.fold(sessionID, output.messages, unseen, raw);
+      await deps.folder.fold(sessionID, output.messages, unseen, shaped.batched ? withRenderCounts(parts, shaped.renders, raw, renderTokensOf) : raw);
     } catch (error) {
       // The observations stand; the request goes unfolded, which the fold's next move makes up for.
       const message = `folding failed, this request is sent unfolded: ${error instanceof Error ? error.message : String(error)}`;

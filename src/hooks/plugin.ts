@@ -90,7 +90,7 @@ export async function createEndlessHooks(
   const ledgers = createLedgerStore(link);
   const idle = createIdleWork({ db: link, store, log, onIdle: compression.kick, maintenance: () => ledgers.persist() });
   const toast = createToast(input.client, log);
-  const folder = createFolder({ db: link, ledgers, store, options: options.fold, log, root: input.directory, onFold: foldToast(toast) });
+  const folder = createFolder({ db: link, ledgers, store, options: options.fold, log, root: input.directory, onFold: foldToast(toast), persistSoon: idle.soon });
   const recall = options.relevantRecall.enabled ? createRelevantRecall({ archive: link, options: options.relevantRecall }) : undefined;
   const policy = policyOf(options);
   const learnConfig = guard(

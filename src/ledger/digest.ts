@@ -26,16 +26,86 @@ const clip = (text: string, max: number): string => {
 
 const ranges = (r: readonly [number, number][]): string => r.map(([a, b]) => (a === b ? `${a}` : `${a}-${b}`)).join(", ");
 
+/** A section's lines, made only as far as the digest's budget reaches (a long session has thousands). */
+interface Lines {
+  readonly length: number;
+  at(i: number): string;
+}
+
+const linesOf = <T>(items: readonly T[], line: (item: T) => string): Lines => ({ length: items.length, at: (i) => line(items[i]!) });
+const newestFirst = <T>(items: readonly T[], line: (item: T) => string): Lines => ({ length: items.length, at: (i) => line(items[items.length - 1 - i]!) });
+
 interface Section {
   readonly title: string;
   /** Most important first: a section that does not fit keeps its first lines. */
-  readonly lines: readonly string[];
+  readonly lines: Lines;
   /** Said in place of the lines left out, given how many. */
   readonly more: (n: number) => string;
 }
 
 const byRecency = <T extends { lastCall: string }>(items: readonly T[], order: ReadonlyMap<string, number>): T[] =>
   [...items].sort((a, b) => (order.get(b.lastCall) ?? -1) - (order.get(a.lastCall) ?? -1));
+
+/**
+ * A count that remembers its answers for one render: each line is weighed against the budget, then added,
+ * and each "… n more" line is weighed once per line shown before it.
+ */
+function remembered(count: (text: string) => number): (text: string) => number {
+  const known = new Map<string, number>();
+  return (text) => {
+    let tokens = known.get(text);
+    if (tokens === undefined) {
+      tokens = count(text);
+      known.set(text, tokens);
+    }
+    return tokens;
+  };
+}
+
+/**
+ * The plugin's count of digest lines, remembered across renders: most lines of a digest (a file, a command,
+ * a call) were in the one before it, and a fold moves on the request path. Bounded: forgotten past a size.
+ */
+const LINES_REMEMBERED = 50_000;
+let lineTokens = new Map<string, number>();
+function countLine(text: string): number {
+  let tokens = lineTokens.get(text);
+  if (tokens === undefined) {
+    if (lineTokens.size >= LINES_REMEMBERED) lineTokens = new Map();
+    tokens = countTokens(text);
+    lineTokens.set(text, tokens);
+  }
+  return tokens;
+}
+
+/**
+ * Per tool, in the order tools first appear, how many of the oldest `n` calls it made (tools with none are
+ * left out), for any `n` at the cost of the number of tools: the "… n older calls" line is weighed once per
+ * call line shown, and counting the older calls anew each time made a long session's digest quadratic.
+ */
+function callsByTool(calls: readonly { readonly tool: string }[]): (n: number) => [string, number][] {
+  const positions = new Map<string, number[]>();
+  calls.forEach((c, i) => {
+    const at = positions.get(c.tool);
+    if (at === undefined) positions.set(c.tool, [i]);
+    else at.push(i);
+  });
+  /** How many of the sorted positions are below n. */
+  const below = (at: readonly number[], n: number) => {
+    let lo = 0;
+    let hi = at.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (at[mid]! < n) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  };
+  return (n) => [...positions].flatMap(([tool, at]) => {
+    const k = below(at, n);
+    return k === 0 ? [] : [[tool, k] as [string, number]];
+  });
+}
 
 /**
  * Renders the ledger as the text of the one message that stands in for folded turns. Bounded by
@@ -45,7 +115,7 @@ const byRecency = <T extends { lastCall: string }>(items: readonly T[], order: R
  * are already aggregated above). Deterministic: the same ledger and options give the same bytes.
  */
 export function renderDigest(ledger: Ledger, options: DigestOptions): string {
-  const count = options.count ?? countTokens;
+  const count = options.count === undefined ? countLine : remembered(options.count);
   const show = (path: string) => (options.root && path.startsWith(`${options.root}/`) ? path.slice(options.root.length + 1) : path);
   const order = new Map(ledger.calls.map((c, i) => [c.id, i]));
   const search = `${RECALL_TOOL}({"query":"words"})`;
@@ -67,12 +137,12 @@ export function renderDigest(ledger: Ledger, options: DigestOptions): string {
   const sections: Section[] = [
     {
       title: "Unresolved errors",
-      lines: open.map((e) => `- ${e.callID} ${e.tool} ${show(e.target)}: ${e.text}`),
+      lines: linesOf(open, (e) => `- ${e.callID} ${e.tool} ${show(e.target)}: ${e.text}`),
       more: (n) => `- … ${n} older unresolved errors: ${search}`,
     },
     {
       title: "Files written or edited",
-      lines: changed.map((f) => {
+      lines: linesOf(changed, (f) => {
         const what = [f.writes > 0 ? `written ${f.writes}x` : "", f.edits > 0 ? `edited ${f.edits}x` : ""].filter((s) => s !== "").join(", ");
         return `- ${show(f.path)}: ${what}, last ${f.lastChange ?? f.lastCall}`;
       }),
@@ -80,17 +150,17 @@ export function renderDigest(ledger: Ledger, options: DigestOptions): string {
     },
     {
       title: "Todo list",
-      lines: ledger.todos.map((t) => `- [${t.status}] ${t.content}`),
+      lines: linesOf(ledger.todos, (t) => `- [${t.status}] ${t.content}`),
       more: (n) => `- … ${n} more todos`,
     },
     {
       title: "Later user requests",
-      lines: later.map((r) => `- ${clip(r.text, REQUEST_CHARS)}`),
+      lines: linesOf(later, (r) => `- ${clip(r.text, REQUEST_CHARS)}`),
       more: (n) => `- … ${n} earlier requests`,
     },
     {
       title: "Commands run",
-      lines: commands.map((c) => {
+      lines: linesOf(commands, (c) => {
         const exit = c.lastExit === null ? "" : `, last exit ${c.lastExit}`;
         const failures = c.failures > 0 ? `, ${c.failures} failed` : "";
         return `- \`${c.command}\`: ${c.runs}x${failures}${exit}, last ${c.lastCall}`;
@@ -99,26 +169,22 @@ export function renderDigest(ledger: Ledger, options: DigestOptions): string {
     },
     {
       title: "Files read",
-      lines: read.map((f) => `- ${show(f.path)}: ${f.ranges.length > 0 ? `lines ${ranges(f.ranges)}` : `${f.reads}x`}, last ${f.lastCall}`),
+      lines: linesOf(read, (f) => `- ${show(f.path)}: ${f.ranges.length > 0 ? `lines ${ranges(f.ranges)}` : `${f.reads}x`}, last ${f.lastCall}`),
       more: (n) => `- … ${n} more files read`,
     },
     {
       title: "Resolved errors",
-      lines: resolved.map((e) => `- ${e.callID} ${e.tool} ${show(e.target)}: ${clip(e.text, 100)} (${e.resolvedBy!.how} in ${e.resolvedBy!.callID})`),
+      lines: linesOf(resolved, (e) => `- ${e.callID} ${e.tool} ${show(e.target)}: ${clip(e.text, 100)} (${e.resolvedBy!.how} in ${e.resolvedBy!.callID})`),
       more: (n) => `- … ${n} more resolved errors`,
     },
     {
       title: "Tool calls (id tool target: outcome)",
-      lines: [...ledger.calls].reverse().map((c) => `- ${c.id} ${c.tool} ${show(c.target)}: ${c.outcome}`),
-      more: (n) => {
-        const older = ledger.calls.slice(0, n);
-        const perTool = new Map<string, number>();
-        for (const c of older) perTool.set(c.tool, (perTool.get(c.tool) ?? 0) + 1);
-        return `- … ${n} older calls: ${[...perTool].map(([tool, k]) => `${k} ${tool}`).join(", ")}`;
-      },
+      lines: newestFirst(ledger.calls, (c) => `- ${c.id} ${c.tool} ${show(c.target)}: ${c.outcome}`),
+      more: (n) => `- … ${n} older calls: ${olderByTool(n).map(([tool, k]) => `${k} ${tool}`).join(", ")}`,
     },
   ];
 
+  const olderByTool = callsByTool(ledger.calls);
   const out: string[] = [];
   let used = 0;
   const fits = (line: string) => used + count(line) + 1 <= options.budgetTokens;
@@ -136,7 +202,8 @@ export function renderDigest(ledger: Ledger, options: DigestOptions): string {
     const start = out.length;
     add(title);
     let shown = 0;
-    for (const line of section.lines) {
+    for (let i = 0; i < section.lines.length; i++) {
+      const line = section.lines.at(i);
       // Keep room for the "… n more" line that says what was left out.
       const reserve = shown + 1 < section.lines.length ? count(section.more(section.lines.length - shown - 1)) + 1 : 0;
       if (used + count(line) + 1 + reserve > options.budgetTokens) break;

@@ -41,3 +41,22 @@ export function countTokens(text: string): number {
 export function estimateTokens(text: string): number {
   return Math.ceil(text.length / 4);
 }
+
+/**
+ * The texts counted last, by text, for counts made twice in one process: an observation is counted when it
+ * is made (idle work, while the model streams) and again when a batch first sends it (on the request path).
+ * Bounded: the oldest are forgotten first.
+ */
+const REMEMBERED = 4_096;
+const remembered = new Map<string, number>();
+
+/** `countTokens`, answered from memory for a text counted by it lately. */
+export function rememberedCount(text: string): number {
+  let tokens = remembered.get(text);
+  if (tokens === undefined) {
+    tokens = countTokens(text);
+    if (remembered.size >= REMEMBERED) remembered.delete(remembered.keys().next().value!);
+    remembered.set(text, tokens);
+  }
+  return tokens;
+}

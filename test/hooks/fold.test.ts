@@ -1,4 +1,6 @@
 import { describe, expect, test } from "bun:test";
+import { Database } from "bun:sqlite";
+import { copyFileSync, existsSync } from "node:fs";
 import { join } from "node:path";
 import { createEndlessHooks } from "../../src/hooks/plugin.ts";
 import { DIGEST_MARK } from "../../src/ledger/digest.ts";
@@ -110,6 +112,43 @@ describe("folding in the transform", () => {
     await again.hooks["experimental.chat.messages.transform"]!({}, copy);
     expect(first.lines.some((l) => l.includes(": fold "))).toBe(true);
     expect(JSON.stringify(copy.messages)).toBe(JSON.stringify(requests.at(-1)));
+  }, TIMEOUT);
+
+  test("a fold move leaves its ledger write to idle time; killed before it, a restart sends the same bytes and rebuilds the same ledger", async () => {
+    using dir = tmpdir();
+    const path = join(dir.path, "a.db");
+    const first = await hooksFor(path);
+    await learnWindow(first.hooks);
+    const history: Msg[] = [userText(SESSION, "Make the build pass and keep the changelog up to date")];
+    let sent: Msg[] | undefined;
+    // Steps until a fold moves on a request well into the session (bounded).
+    for (let i = 0; i < 400 && sent === undefined; i++) {
+      history.push(assistantWithTools(SESSION, [{ callID: `toolu_${i}`, tool: "bash", input: { command: `make step${i}` }, output: output(i) }]));
+      const copy = { messages: structuredClone(history) };
+      const before = first.lines.length;
+      await first.hooks["experimental.chat.messages.transform"]!({}, copy);
+      if (i >= 100 && first.lines.slice(before).some((l) => l.includes(": fold "))) sent = copy.messages;
+    }
+    expect(sent).toBeDefined();
+    // What a kill -9 right after that request leaves on disk (no await since: the idle timer has not run).
+    const killed = join(dir.path, "killed.db");
+    copyFileSync(path, killed);
+    if (existsSync(`${path}-wal`)) copyFileSync(`${path}-wal`, `${killed}-wal`);
+    // Unkilled, the idle work writes the ledger without a tool call or a dispose.
+    await Bun.sleep(1_000);
+    const stored = (file: string) => {
+      using db = new Database(file, { readonly: true });
+      return db.query<{ state: string }, [string]>("SELECT state FROM ledgers WHERE session_id = ?").get(SESSION)!.state;
+    };
+    const ledger = JSON.parse(stored(path)) as { calls: { id: string }[] };
+    expect(ledger.calls.length).toBe(history.length - 1);
+    const again = await hooksFor(killed);
+    const copy = { messages: structuredClone(history) };
+    await again.hooks["experimental.chat.messages.transform"]!({}, copy);
+    expect(JSON.stringify(copy.messages)).toBe(JSON.stringify(sent));
+    await again.hooks.dispose!();
+    expect(stored(killed)).toBe(stored(path));
+    await first.hooks.dispose!();
   }, TIMEOUT);
 
   test("opencode's compaction: the summariser gets the ledger, and the request after it carries the digest again", async () => {
