@@ -210,6 +210,13 @@ function batchEffect(input: ShapeInput, before: Rendered, after: Rendered): Batc
   return { freed, rewritten, requests: input.requests };
 }
 
+/** `base` with `over` set on top, in `base`'s order and then `over`'s new keys: a copy, not two spreads into arrays. */
+function overlay(base: ReadonlyMap<string, string>, over: ReadonlyMap<string, string>): Map<string, string> {
+  const merged = new Map(base);
+  for (const [id, text] of over) merged.set(id, text);
+  return merged;
+}
+
 function onlyVisible(map: ReadonlyMap<string, string>, visible: ReadonlySet<string>): Map<string, string> {
   const kept = new Map<string, string>();
   for (const [id, value] of map) if (visible.has(id)) kept.set(id, value);
@@ -240,22 +247,19 @@ export async function shapeContext(input: ShapeInput): Promise<ShapeResult> {
   const weighed = firstSight.size === 0 ? input.calls : input.calls.map((c) => asSent(c, firstSight.get(c.callID)));
   const batch = planBatch(weighed, alreadyCompressed, input.config, input.unseen);
   const shown = visibleFrontier(state, visible, alreadyCompressed.size);
-  const frozenRenders = firstSight.size === 0 ? shown.renders : new Map([...shown.renders, ...firstSight]);
+  const frozenRenders = firstSight.size === 0 ? shown.renders : overlay(shown.renders, firstSight);
   const frozen = { renders: frozenRenders, inputs: shown.inputs, batched: false, batch: state.batch, added: [] };
   if (batch.length === 0) return frozen;
   try {
     const made = await renderBatch(input, new Set([...alreadyCompressed, ...batch]), firstSight, frozenRenders);
     const { inputs } = made;
-    const renders = firstSight.size === 0 ? made.renders : new Map([...firstSight, ...made.renders]);
+    const renders = firstSight.size === 0 ? made.renders : overlay(firstSight, made.renders);
     // A batch that cannot pay back its cache rewrite waits; the frontier stays where the cache has it.
     if (!paysBack(batchEffect(input, frozen, { renders, inputs }))) return frozen;
     // A call re-rendered without stand-ins (compressInputs turned off) must not keep its old ones.
-    const keptInputs = [...state.inputs].filter(([id]) => !made.renders.has(id));
-    const next: FrontierState = {
-      batch: state.batch + 1,
-      renders: new Map([...state.renders, ...made.renders]),
-      inputs: new Map([...keptInputs, ...inputs]),
-    };
+    const keptInputs = new Map<string, string>();
+    for (const [id, json] of state.inputs) if (!made.renders.has(id)) keptInputs.set(id, json);
+    const next: FrontierState = { batch: state.batch + 1, renders: overlay(state.renders, made.renders), inputs: overlay(keptInputs, inputs) };
     await input.store.save(input.sessionID, next);
     return { renders, inputs, batched: true, batch: next.batch, added: batch };
   } catch (error) {

@@ -131,7 +131,7 @@ function measureRequest(
   sessionID: string,
   parts: readonly CompletedToolPart[],
   shaped: { renders: ReadonlyMap<string, string>; batch: number; added: readonly string[] },
-  raw: (part: CompletedToolPart) => number,
+  raw: readonly number[],
   rendered: (callID: string, text: string) => number,
 ): RequestRecord {
   const added = new Set(shaped.added);
@@ -140,8 +140,9 @@ function measureRequest(
   let freedTokens = 0;
   let rewriteTokens = 0;
   let rewriting = false;
-  for (const part of parts) {
-    const rawTokens = raw(part);
+  for (let i = 0; i < parts.length; i++) {
+    const part = parts[i]!;
+    const rawTokens = raw[i]!;
     const render = shaped.renders.get(part.callID);
     const sent = render === undefined ? rawTokens : rendered(part.callID, render);
     toolTokensRaw += rawTokens;
@@ -246,8 +247,8 @@ export function createMessagesTransformHook(deps: {
     }
     if (deps.onRequest !== undefined) {
       try {
-        const rawTokens = (part: CompletedToolPart) => counts.outputs.of(part.callID, () => countTokens(part.state.output));
-        deps.onRequest(measureRequest(sessionID, parts, shaped, rawTokens, renderTokensOf));
+        // The raw counts of the calls, index for index with the parts (their outputs may be renders by now).
+        deps.onRequest(measureRequest(sessionID, parts, shaped, calls.map((c) => c.tokens), renderTokensOf));
       } catch (error) {
         deps.log("warn", `session ${sessionID}: the request was not logged: ${error instanceof Error ? error.message : String(error)}`);
       }
