@@ -1,8 +1,6 @@
-import { RECALL_TOOL } from "../config/schema.ts";
-import { lineCount, omittedBetween, recallHandle } from "./handle.ts";
-import { splitsPair } from "./text.ts";
+import { lineCount, omittedBetween, recallCall, recallHandle } from "./handle.ts";
+import { headOf } from "./text.ts";
 import type { ToolCall } from "./types.ts";
-
 
 /**
  * What an output longer than `maxChars` is sent as, the first time the model sees it too: its first lines
@@ -19,17 +17,14 @@ export function firstSightView(call: ToolCall, observation: string, maxChars: nu
   const withObservation = observation.length <= maxChars / 2;
   const room = withObservation ? maxChars - observation.length : maxChars;
   const lineEnd = output.lastIndexOf("\n", room);
-  let end = lineEnd > 0 ? lineEnd : room;
-  if (splitsPair(output, end)) end--;
-  const head = output.slice(0, end);
+  const head = lineEnd > 0 ? output.slice(0, lineEnd) : headOf(output, room);
   const shown = lineCount(head);
   // Recall pages the archived text by lines: the next page starts after the last whole line shown. When
   // opencode cut the output, the archive holds the whole text it saved, whose lines are numbered otherwise.
   const cutByOpencode = call.metadata?.truncated === true;
-  const recall = (offset?: number) => `${RECALL_TOOL}({"id":"${call.callID}"${offset === undefined ? "" : `,"offset":${offset}`}})`;
   const pageOn = cutByOpencode
-    ? `the whole output, with what opencode cut, is archived: ${recall()} pages through it`
-    : `the whole output is archived: ${lineEnd > 0 ? recall(shown) : recall()} pages on from there`;
+    ? `the whole output, with what opencode cut, is archived: ${recallCall(call.callID)} pages through it`
+    : `the whole output is archived: ${recallCall(call.callID, lineEnd > 0 ? { offset: shown } : {})} pages on from there`;
   const note = `[endless: this output is ${lineCount(output)} lines, ${output.length} characters; the first ${shown} lines are shown, ${pageOn}${withObservation ? "; its observation, of the whole output, follows" : ""}]`;
   const tail = withObservation ? observation : recallHandle(call.callID, output, omittedBetween(output, head));
   return `${head}\n${note}\n${tail}`;

@@ -1,6 +1,5 @@
 import { isRecord } from "../json/record.ts";
-import { RECALL_TOOL } from "../config/schema.ts";
-import { lineCount } from "./handle.ts";
+import { lineCount, recallCall } from "./handle.ts";
 import { headOf } from "./text.ts";
 
 /**
@@ -71,7 +70,7 @@ function preview(text: string): { label: string; lines: string[] } {
 
 /** The handle that brings an elided input back. */
 export function inputRecallHandle(callID: string): string {
-  return `${RECALL_TOOL}({"id":"${callID}","part":"input"})`;
+  return recallCall(callID, { part: "input" });
 }
 
 /** The string sent in place of one bulky field. */

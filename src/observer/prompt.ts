@@ -3,8 +3,7 @@
  * The compression prompt and the checks an LLM observation must pass. The prompt is versioned: an
  * observation is stored under the version that wrote it, so a changed prompt never serves old answers.
  */
-import { lineCount } from "../compress/handle.ts";
-import { RECALL_TOOL } from "../config/schema.ts";
+import { lineCount, recallCall } from "../compress/handle.ts";
 import type { ToolCall } from "../compress/types.ts";
 
 /** Bump on any change to SYSTEM_PROMPT or buildPrompt: cached observations are keyed by it. */
@@ -46,7 +45,7 @@ export function buildPrompt(call: ToolCall): string {
 
 /** The last line of an LLM observation: like the fast compressors' handle, it names the call for recall. */
 export function llmHandle(call: ToolCall): string {
-  return `[endless: model summary of ${lineCount(call.output)} lines; full output: ${RECALL_TOOL}({"id":"${call.callID}"})]`;
+  return `[endless: model summary of ${lineCount(call.output)} lines; full output: ${recallCall(call.callID)}]`;
 }
 
 const REFUSAL = /^\s*(i['’]m sorry|i am sorry|sorry,|i can(no|['’])t|i am unable|i['’]m unable|as an ai\b)/i;

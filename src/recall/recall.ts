@@ -2,6 +2,7 @@ import type { Database } from "bun:sqlite";
 import { searchToolCalls } from "../archive/search.ts";
 import { findToolCall } from "../archive/tool-calls.ts";
 import { RECALL_TOOL } from "../config/schema.ts";
+import { recallCall } from "../compress/handle.ts";
 import { elideInput } from "../compress/input.ts";
 import { DEFAULT_PAGE_LINES, pageLines } from "./page.ts";
 
@@ -59,11 +60,10 @@ function recallById(db: Database, sessionID: string, args: RecallArgs & { id: st
   const page = pageLines(text, offset, args.limit ?? DEFAULT_PAGE_LINES);
   if (offset > 0 && offset >= page.totalLines) return RecallErrors.offsetPastEnd(args.id, page.totalLines);
   const range = `lines ${page.firstLine}-${page.lastLine} of ${page.totalLines}`;
-  const part = input ? `,"part":"input"` : "";
   const more =
     page.nextOffset === undefined
       ? "complete"
-      : `more follows: ${RECALL_TOOL}({"id":"${args.id}"${part},"offset":${page.nextOffset}})`;
+      : `more follows: ${recallCall(args.id, { ...(input ? { part: "input" as const } : {}), offset: page.nextOffset })}`;
   return `[${RECALL_TOOL} ${args.id}: ${call.tool} ${what}, ${range}, ${more}]\n${page.text}`;
 }
 
