@@ -177,9 +177,14 @@ async function firstSightViews(input: ShapeInput, compressed: ReadonlySet<string
   return views;
 }
 
+/** Tokens of `text` sent in place of the call's output, at the raw output's tokens per character. */
+function outputTokensAs(call: CallView, text: string): number {
+  return call.output.length === 0 ? 0 : (call.tokens * text.length) / call.output.length;
+}
+
 /** The call weighed by what it is sent as while raw: its first-sight view's share of its output's tokens. */
 function asSent(call: CallView, view: string | undefined): CallView {
-  return view === undefined ? call : { ...call, tokens: (call.tokens * view.length) / call.output.length };
+  return view === undefined ? call : { ...call, tokens: outputTokensAs(call, view) };
 }
 
 /**
@@ -187,7 +192,7 @@ function asSent(call: CallView, view: string | undefined): CallView {
  * estimated from its length at the raw output's tokens per character: no tokenizing in the request path.
  */
 function sentTokens(call: CallView, output: string, input: string | undefined): number {
-  const out = call.output.length === 0 ? 0 : (call.tokens * output.length) / call.output.length;
+  const out = outputTokensAs(call, output);
   const bulky = call.inputTokens ?? 0;
   return out + (input === undefined || bulky === 0 ? bulky : (bulky * input.length) / Math.max(1, JSON.stringify(call.input).length));
 }
