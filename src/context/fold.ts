@@ -86,12 +86,21 @@ export function planFold(input: FoldInput): FoldPlan {
   return { through: units[next]!.id, moved: true, estimate: input.fixedTokens + marks.digestBudget + kept };
 }
 
+/**
+ * Index of the first message after those the fold takes out: 1 when none is folded (the first message is
+ * always sent), or when the messages start elsewhere than the fold's anchor (opencode compacted since).
+ * What is before it and after the first message is not sent while the fold stays, so nothing need weigh it.
+ */
+export function keptFrom<M>(messages: readonly M[], idOf: (m: M) => string, state: FoldState | undefined): number {
+  if (state?.through === undefined || messages.length === 0 || idOf(messages[0]!) !== state.anchor) return 1;
+  for (let i = 1; i < messages.length; i++) if (idOf(messages[i]!) === state.through) return i + 1;
+  return 1;
+}
+
 /** The messages sent: the first, the digest (when there is one), then those after the folded ones. */
 export function applyFold<M>(messages: readonly M[], idOf: (m: M) => string, state: FoldState | undefined, digestMessage: (text: string) => M): M[] {
   if (state === undefined || messages.length === 0 || idOf(messages[0]!) !== state.anchor) return [...messages];
-  const rest = messages.slice(1);
-  const cut = state.through === undefined ? -1 : rest.findIndex((m) => idOf(m) === state.through);
-  const kept = rest.slice(cut + 1);
+  const kept = messages.slice(keptFrom(messages, idOf, state));
   return state.digest === "" ? [messages[0]!, ...kept] : [messages[0]!, digestMessage(state.digest), ...kept];
 }
 

@@ -11,7 +11,7 @@ import { type ArchiveAccess, readOn, writeOn } from "../archive/access.ts";
 import { recallHandle } from "../compress/handle.ts";
 import type { FoldOptions } from "../config/schema.ts";
 import type { CallView, SessionStore } from "../context/engine.ts";
-import { applyFold, type FoldState, fitToRoom, foldedIndex, foldMarks, planFold } from "../context/fold.ts";
+import { applyFold, type FoldState, fitToRoom, foldedIndex, foldMarks, keptFrom, planFold } from "../context/fold.ts";
 import { renderDigest } from "../ledger/digest.ts";
 import { exitOf } from "../ledger/extract.ts";
 import type { Logger } from "../log/logger.ts";
@@ -26,6 +26,11 @@ const TOOL_FRAMING = 24;
 export interface Folder {
   /** Remembers the model's window for the session (from `chat.params` or the system transform). */
   learnLimit(sessionID: string, limit: ModelLimit | undefined): void;
+  /**
+   * Index of the first message after those the fold takes out of this request while it stays (1: none).
+   * The messages between the first and it are not sent: the transform need not shape them.
+   */
+  shownFrom(sessionID: string, messages: readonly WireMessage[]): number;
   /** Records the user requests and tool calls of the messages the ledger has not seen, in message order. */
   record(sessionID: string, messages: readonly WireMessage[]): void;
   /**
@@ -53,6 +58,12 @@ interface Session {
   lastSent?: number;
   /** The assistant message whose usage was last used. */
   usageFrom?: string;
+  /**
+   * Every message of a request was recorded in this process: the folded ones need not be looked at again
+   * (each was recorded while it was still sent). The first request after a restart records them all, as the
+   * archive's ledger may lack the last calls before it.
+   */
+  recordedAll?: boolean;
 }
 
 const userText = (m: WireMessage): string =>
@@ -173,8 +184,7 @@ export function createFolder(deps: {
   };
 
   const render = (sessionID: string, budget: number, foldedCalls: number) => {
-    const text = renderDigest(deps.ledgers.get(sessionID), { budgetTokens: budget, foldedCalls, root: deps.root });
-    return { text, tokens: countTokens(text) };
+    return renderDigest(deps.ledgers.get(sessionID), { budgetTokens: budget, foldedCalls, root: deps.root });
   };
 
   /** The synthetic user message that carries the digest: the first message's info under an id of its own. */
@@ -225,8 +235,16 @@ export function createFolder(deps: {
       if (s.record.usable !== usable) save(sessionID, s, { ...s.record, usable });
     },
 
+    shownFrom(sessionID, messages) {
+      return keptFrom(messages, (m) => m.info.id, session(sessionID).record.state);
+    },
+
     record(sessionID, messages) {
-      for (const m of messages) {
+      const s = session(sessionID);
+      const from = s.recordedAll ? keptFrom(messages, (m) => m.info.id, s.record.state) : 0;
+      s.recordedAll = true;
+      for (let i = from; i < messages.length; i++) {
+        const m = messages[i]!;
         if (m.info.role === "user") {
           deps.ledgers.recordRequest(sessionID, m.info.id, userText(m));
           continue;
@@ -248,7 +266,9 @@ export function createFolder(deps: {
       const first = messages[0];
       if (!deps.options.enabled || first === undefined) return;
       const s = session(sessionID);
-      const units = messages.slice(1).map((m) => ({ id: m.info.id, tokens: messageTokens(m) }));
+      // Only the messages the fold still sends are weighed: those it took out stay out until it moves on.
+      const from = keptFrom(messages, (m) => m.info.id, s.record.state);
+      const units = messages.slice(from).map((m) => ({ id: m.info.id, tokens: messageTokens(m) }));
       const tokensByID = new Map(units.map((u) => [u.id, u.tokens]));
       const firstTokens = messageTokens(first);
 
@@ -276,13 +296,14 @@ export function createFolder(deps: {
         }
         const fixed = overhead + firstTokens;
         const marks = foldMarks(usable, fixed, ratios);
-        const firstUnseen = units.findIndex((_, i) => messages[i + 1]!.parts.some((p) => p.type === "tool" && unseen.has(p.callID)));
+        const firstUnseen = units.findIndex((_, i) => messages[from + i]!.parts.some((p) => p.type === "tool" && unseen.has(p.callID)));
         const foldable = Math.min(units.length - deps.options.keepNewest, firstUnseen === -1 ? units.length : firstUnseen);
         const plan = planFold({ units, foldable, fixedTokens: fixed, state, marks });
         if (plan.moved) {
           const before = foldedIndex(units, state?.through);
           const through = foldedIndex(units, plan.through);
-          const foldedCalls = messages.slice(1, through + 2).reduce((n, m) => n + m.parts.filter((p) => p.type === "tool").length, 0);
+          let foldedCalls = 0;
+          for (let i = 1; i <= from + through; i++) for (const p of messages[i]!.parts) if (p.type === "tool") foldedCalls++;
           const digest = render(sessionID, marks.digestBudget, foldedCalls);
           state = { anchor: first.info.id, through: plan.through, folds: (state?.folds ?? 0) + 1, digest: digest.text, digestTokens: digest.tokens };
           moved = true;

@@ -5,6 +5,7 @@ import type { RequestRecord } from "../archive/requests.ts";
 import { redactSecrets } from "../compress/redact.ts";
 import type { Logger } from "../log/logger.ts";
 import { isRecord } from "../json/record.ts";
+import type { ToolCall } from "../compress/types.ts";
 import type { Notice } from "../log/notice.ts";
 import type { Folder } from "./fold.ts";
 import type { Recovery } from "./recover.ts";
@@ -48,6 +49,17 @@ class Counts {
   }
 }
 
+/** What the transform keeps of each session between requests. */
+interface PerSession {
+  /** Token counts by call id: of outputs, and of inputs' bulky fields. */
+  readonly outputs: Counts;
+  readonly bulky: Counts;
+  /** The raw tokens of the outputs the fold has taken out, through the message named (what stock would still send). */
+  folded?: { readonly through: string; readonly from: number; readonly tokens: number };
+  /** The folded calls were checked for archiving in this process. */
+  checkedFolded: boolean;
+}
+
 /** What the transform needs of the request, taken in one walk over its parts. */
 interface Walk {
   /** Completed tool parts sent with their output, oldest first. */
@@ -57,17 +69,13 @@ interface Walk {
    * not outputs: text and reasoning, and tool inputs as JSON (`CallView.gapTokens`), each counted once per part.
    */
   readonly gaps: number[];
-  /** Model requests in the history, this one included: the assistant messages plus one. */
-  readonly requests: number;
 }
 
 function walk(messages: WithMessages["messages"], texts: Counts, inputs: Counts): Walk {
   const parts: CompletedToolPart[] = [];
   const gaps: number[] = [];
-  let requests = 1;
   let gap = 0;
   for (const m of messages) {
-    if (m.info.role === "assistant") requests++;
     for (const p of m.parts) {
       if (p.type === "text" || p.type === "reasoning") gap += texts.of(p.id, () => countTokens(p.text));
       if (p.type !== "tool") continue;
@@ -79,7 +87,23 @@ function walk(messages: WithMessages["messages"], texts: Counts, inputs: Counts)
       }
     }
   }
-  return { parts, gaps, requests };
+  return { parts, gaps };
+}
+
+const callOf = (p: CompletedToolPart): ToolCall => ({ callID: p.callID, tool: p.tool, input: p.state.input, output: p.state.output, metadata: p.state.metadata });
+
+/** Model requests in the history, this one included: the assistant messages plus one. */
+function modelRequests(messages: WithMessages["messages"]): number {
+  let requests = 1;
+  for (const m of messages) if (m.info.role === "assistant") requests++;
+  return requests;
+}
+
+/** Completed tool parts sent with their output in `messages[from, to)`, oldest first. */
+function sendableParts(messages: WithMessages["messages"], from: number, to: number): CompletedToolPart[] {
+  const parts: CompletedToolPart[] = [];
+  for (let i = from; i < to; i++) for (const p of messages[i]!.parts) if (isSendable(p)) parts.push(p);
+  return parts;
 }
 
 /**
@@ -124,8 +148,26 @@ function withRenderCounts(
 }
 
 /**
+ * The raw tokens of the outputs in `messages[1, from)`, which the fold takes out: stock opencode would send
+ * them. Counted again only for the messages the fold took out since it was last asked (or all of them when
+ * the history no longer starts where it did).
+ */
+function foldedRawTokens(session: PerSession, messages: WithMessages["messages"], from: number, tokensOf: (p: CompletedToolPart) => number): number {
+  if (from <= 1) return 0;
+  const through = messages[from - 1]!.info.id;
+  const known = session.folded;
+  if (known?.through === through) return known.tokens;
+  const resume = known !== undefined && known.from < from && messages[known.from - 1]?.info.id === known.through ? known : undefined;
+  let tokens = resume?.tokens ?? 0;
+  for (const part of sendableParts(messages, resume?.from ?? 1, from)) tokens += tokensOf(part);
+  session.folded = { through, from, tokens };
+  return tokens;
+}
+
+/**
  * What this request carries in tool-output tokens against stock opencode, and at a batch what it freed and
  * how much of the request, from the first newly compressed call on, the provider's cache writes again.
+ * `parts` are those shaped: the outputs the fold takes out are not sent, and the caller adds their raw tokens.
  */
 function measureRequest(
   sessionID: string,
@@ -178,14 +220,14 @@ export function createMessagesTransformHook(deps: {
   // Text and input counts by part id (unique across sessions); output and bulky-input counts by call id, per session.
   const texts = new Counts();
   const inputs = new Counts();
-  const perSession = new Map<string, { outputs: Counts; bulky: Counts }>();
-  const countsOf = (sessionID: string) => {
-    let counts = perSession.get(sessionID);
-    if (counts === undefined) {
-      counts = { outputs: new Counts(), bulky: new Counts() };
-      perSession.set(sessionID, counts);
+  const perSession = new Map<string, PerSession>();
+  const sessionState = (sessionID: string) => {
+    let state = perSession.get(sessionID);
+    if (state === undefined) {
+      state = { outputs: new Counts(), bulky: new Counts(), checkedFolded: false };
+      perSession.set(sessionID, state);
     }
-    return counts;
+    return state;
   };
   const renderTokensOf = renderMemo();
 
@@ -201,19 +243,25 @@ export function createMessagesTransformHook(deps: {
       if (deps.notice) deps.notice("ledger-failed", "warn", message);
       else deps.log("warn", message);
     }
-    const { parts, gaps, requests } = walk(output.messages, texts, inputs);
-    const counts = countsOf(sessionID);
+    // While the fold stays, the messages it takes out are not sent: only the first one and those after them
+    // are shaped, so a request costs what it sends, not what the session has behind it.
+    const from = deps.folder?.shownFrom(sessionID, output.messages) ?? 1;
+    const shown = from <= 1 ? output.messages : [output.messages[0]!, ...output.messages.slice(from)];
+    const { parts, gaps } = walk(shown, texts, inputs);
+    const requests = modelRequests(output.messages);
+    const session = sessionState(sessionID);
+    const outputTokens = (p: CompletedToolPart) => session.outputs.of(p.callID, () => countTokens(p.state.output));
     const calls: CallView[] = parts.map((p, i) => ({
-      callID: p.callID,
-      tool: p.tool,
-      input: p.state.input,
-      output: p.state.output,
-      metadata: p.state.metadata,
-      tokens: counts.outputs.of(p.callID, () => countTokens(p.state.output)),
-      inputTokens: counts.bulky.of(p.callID, () => (deps.config.compressInputs ? elidedInputTokens(p.callID, p.state.input, countTokens) : 0)),
+      ...callOf(p),
+      tokens: outputTokens(p),
+      inputTokens: session.bulky.of(p.callID, () => (deps.config.compressInputs ? elidedInputTokens(p.callID, p.state.input, countTokens) : 0)),
       gapTokens: gaps[i]!,
     }));
-    const recovered = deps.recovery?.recover(sessionID, calls) ?? 0;
+    // Folded calls are checked once per process: each later one was shown, and checked, before it was folded.
+    const folded = session.checkedFolded ? [] : sendableParts(output.messages, 1, from);
+    session.checkedFolded = true;
+    const recoverable = folded.length === 0 ? calls : [...folded.map((p) => ({ ...callOf(p), tokens: outputTokens(p) })), ...calls];
+    const recovered = deps.recovery?.recover(sessionID, recoverable) ?? 0;
     if (recovered > 0) deps.log("info", `session ${sessionID}: archived ${recovered} outputs from opencode's own copy (the tool hook's rows were missing)`);
     const unseen = unreadToolParts(output.messages);
     const shaped = await shapeContext({ sessionID, calls, unseen, config: deps.config, store: deps.store, requests });
@@ -248,7 +296,8 @@ export function createMessagesTransformHook(deps: {
     if (deps.onRequest !== undefined) {
       try {
         // The raw counts of the calls, index for index with the parts (their outputs may be renders by now).
-        deps.onRequest(measureRequest(sessionID, parts, shaped, calls.map((c) => c.tokens), renderTokensOf));
+        const record = measureRequest(sessionID, parts, shaped, calls.map((c) => c.tokens), renderTokensOf);
+        deps.onRequest({ ...record, toolTokensRaw: record.toolTokensRaw + foldedRawTokens(session, output.messages, from, outputTokens) });
       } catch (error) {
         deps.log("warn", `session ${sessionID}: the request was not logged: ${error instanceof Error ? error.message : String(error)}`);
       }

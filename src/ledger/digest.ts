@@ -13,6 +13,16 @@ export interface DigestOptions {
   readonly count?: (text: string) => number;
 }
 
+/** A rendered digest and its tokens. */
+export interface Digest {
+  readonly text: string;
+  /**
+   * The sum of its lines' counts and one per line break: the tally the budget was kept with, so the text
+   * need not be tokenized again on the request path (joined, it tokenizes within a few tokens of it).
+   */
+  readonly tokens: number;
+}
+
 /** The first line of every digest: what it is, and how to get any folded output back. */
 export const DIGEST_MARK = "[endless: session ledger]";
 
@@ -114,7 +124,7 @@ function callsByTool(calls: readonly { readonly tool: string }[]): (n: number) =
  * and says how many more there are, and older calls are only counted per tool (their files and commands
  * are already aggregated above). Deterministic: the same ledger and options give the same bytes.
  */
-export function renderDigest(ledger: Ledger, options: DigestOptions): string {
+export function renderDigest(ledger: Ledger, options: DigestOptions): Digest {
   const count = options.count === undefined ? countLine : remembered(options.count);
   const show = (path: string) => (options.root && path.startsWith(`${options.root}/`) ? path.slice(options.root.length + 1) : path);
   const order = new Map(ledger.calls.map((c, i) => [c.id, i]));
@@ -217,5 +227,6 @@ export function renderDigest(ledger: Ledger, options: DigestOptions): string {
     }
     if (shown < section.lines.length) add(section.more(section.lines.length - shown));
   }
-  return out.join("\n");
+  // `used` counted a break after every line, the last one included.
+  return { text: out.join("\n"), tokens: used - 1 };
 }

@@ -6,7 +6,7 @@ import { renderDigest } from "../ledger/digest.ts";
 import { recordCall, recordRequest } from "../ledger/extract.ts";
 import { emptyLedger } from "../ledger/schema.ts";
 import type { SentSegment } from "./cache-model.ts";
-import type { ReplayRequest, TokenCache } from "./requests.ts";
+import { type ReplayCall, type ReplayRequest, SYSTEM_MESSAGE, type TokenCache } from "./requests.ts";
 
 /** A request after folding: what is sent, which calls are no longer in it, the digest that stands for them. */
 export interface FoldedRequest {
@@ -60,6 +60,25 @@ export function createReplayFolder(usable: number, options: FoldOptions, tokens:
   }
 
   return {
+    /**
+     * The request's calls the fold does not take out while it stays: those the plugin shapes (see
+     * `keptFrom`). All of them when nothing is folded or the history starts elsewhere than the fold's anchor.
+     */
+    shown(request: ReplayRequest): readonly ReplayCall[] {
+      const through = state?.through;
+      if (through === undefined) return request.calls;
+      const segments = request.segments.slice(0, request.length);
+      if (segments.find((s) => s.message !== SYSTEM_MESSAGE)?.message !== state?.anchor) return request.calls;
+      const folded = new Set<string>();
+      let reached = false;
+      for (const segment of segments) {
+        if (segment.message === through) reached = true;
+        else if (reached) break;
+        if (segment.kind === "output" && segment.call) folded.add(segment.call.callID);
+      }
+      return reached ? request.calls.filter((c) => !folded.has(c.callID)) : request.calls;
+    },
+
     async fold(request: ReplayRequest, given: readonly SentSegment[]): Promise<FoldedRequest> {
       const segments = request.segments.slice(0, request.length);
       const sent = given.map((s, i) => {
@@ -81,16 +100,13 @@ export function createReplayFolder(usable: number, options: FoldOptions, tokens:
         recordCall(ledger, call);
       }
       // The system text and the first message are sent whatever is folded.
-      const head = units[0]?.id === "system" ? 2 : 1;
+      const head = units[0]?.id === SYSTEM_MESSAGE ? 2 : 1;
       if (units.length <= head) return { sent, folded: new Set(), digest: "" };
       const first: Unit = { id: units[head - 1]!.id, tokens: 0, segments: units.slice(0, head).flatMap((u) => u.segments), calls: [] };
       const fixed = units.slice(0, head).reduce((n, u) => n + u.tokens, 0);
       const rest = units.slice(head);
       const marks = foldMarks(usable, fixed, ratios);
-      const render = (foldedCalls: number) => {
-        const text = renderDigest(ledger, { budgetTokens: marks.digestBudget, foldedCalls, count: (t) => tokens.count(t) });
-        return { text, tokens: tokens.count(text) };
-      };
+      const render = (foldedCalls: number) => renderDigest(ledger, { budgetTokens: marks.digestBudget, foldedCalls, count: (t) => tokens.count(t) });
       if (state === undefined) state = { anchor: first.id, folds: 0, digest: "", digestTokens: 0 };
       else if (state.anchor !== first.id) {
         // A recorded compaction restarted the history: the ledger is sent again, as the plugin does.

@@ -80,7 +80,8 @@ export async function replayPolicy(input: {
       turn: request.turn,
       requests: request.requests,
       rawTokens: request.rawTokens,
-      calls: request.calls,
+      // As the plugin does: what the fold takes out is not shaped (the fold moves after shaping).
+      calls: folder?.shown(request) ?? request.calls,
     });
     ms += performance.now() - started;
     let sent: SentSegment[] = [];

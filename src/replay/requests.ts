@@ -22,6 +22,9 @@ export interface ReplayCall extends ToolCallRecord {
   readonly gapTokens: number;
 }
 
+/** The message id of the system text's segment: sent with every request, never folded. */
+export const SYSTEM_MESSAGE = "system";
+
 export interface Segment {
   /** Identifies the text: two requests share a prefix up to the first segment whose key differs. */
   readonly key: string;
@@ -83,7 +86,7 @@ export function planRequests(session: Session, tokens: TokenCache = new TokenCac
   const start = (): { segments: Segment[]; sum: number; calls: ReplayCall[]; requests: number; gap: number } => {
     const segments: Segment[] = [];
     if (session.system !== "") {
-      segments.push({ key: "system", kind: "system", message: "system", tokens: tokens.count(session.system), text: session.system });
+      segments.push({ key: "system", kind: "system", message: SYSTEM_MESSAGE, tokens: tokens.count(session.system), text: session.system });
     }
     return { segments, sum: segments.reduce((n, s) => n + s.tokens, 0), calls: [], requests: 0, gap: 0 };
   };

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { applyFold, type FoldMarks, type FoldState, type FoldUnit, foldMarks, planFold } from "../../src/context/fold.ts";
+import { applyFold, type FoldMarks, type FoldState, type FoldUnit, foldMarks, keptFrom, planFold } from "../../src/context/fold.ts";
 import { rng } from "../fake/random-session.ts";
 
 const units = (...tokens: number[]): FoldUnit[] => tokens.map((t, i) => ({ id: `m${i + 1}`, tokens: t }));
@@ -31,6 +31,30 @@ describe("planFold", () => {
     // Kept m3..m5 = 200+300+300; 200 + 50 + 800 = 1050 > 1000. Fold m3: 200+100+600 = 900; m4: 200+100+300 = 600.
     const plan = planFold({ units: units(300, 300, 200, 300, 300), foldable: 5, fixedTokens: 200, state, marks: MARKS });
     expect(plan).toEqual({ through: "m4", moved: true, estimate: 600 });
+  });
+
+  test("weighing only the units after the folded ones (what the plugin shapes) plans the same move", () => {
+    const state: FoldState = { anchor: "m0", through: "m2", folds: 1, digest: "D", digestTokens: 50 };
+    const all = units(300, 300, 200, 300, 300);
+    const kept = all.slice(2);
+    expect(planFold({ units: kept, foldable: 3, fixedTokens: 200, state, marks: MARKS })).toEqual(planFold({ units: all, foldable: 5, fixedTokens: 200, state, marks: MARKS }));
+    // Below the high mark too: nothing moves either way, at the same estimate.
+    const calm = { ...state, digestTokens: 10 };
+    const small = units(300, 300, 100, 100);
+    expect(planFold({ units: small.slice(2), foldable: 2, fixedTokens: 200, state: calm, marks: MARKS }).estimate).toBe(planFold({ units: small, foldable: 4, fixedTokens: 200, state: calm, marks: MARKS }).estimate);
+  });
+
+  test("keptFrom: the index after the folded messages; 1 with nothing folded, a moved anchor, or a folded message no longer there", () => {
+    const messages = ["m0", "m1", "m2", "m3", "m4"];
+    const id = (m: string) => m;
+    const state: FoldState = { anchor: "m0", through: "m2", folds: 1, digest: "D", digestTokens: 50 };
+    expect(keptFrom(messages, id, state)).toBe(3);
+    expect(keptFrom(messages, id, undefined)).toBe(1);
+    expect(keptFrom(messages, id, { anchor: "m0", folds: 1, digest: "D", digestTokens: 50 })).toBe(1);
+    expect(keptFrom(["c0", ...messages.slice(1)], id, state)).toBe(1);
+    expect(keptFrom(["m0", "m3", "m4"], id, state)).toBe(1);
+    // What applyFold sends after the first message and the digest starts there.
+    expect(applyFold(messages, id, state, (t) => `digest:${t}`)).toEqual(["m0", "digest:D", ...messages.slice(3)]);
   });
 
   test("marks are shares of the room above the fixed tokens; the digest budget a capped share of the window", () => {

@@ -100,18 +100,59 @@ describe("folding in the transform", () => {
     expect(history.every((m) => m.parts.every((p) => p.type !== "tool" || !(p.state as { output: string }).output.includes("[endless:")))).toBe(true);
   }, TIMEOUT);
 
-  test("after a restart the same messages are sent byte for byte: ledger, digest and fold state come from the archive", async () => {
+  test("after a restart the same messages are sent byte for byte (ledger, digest and fold state come from the archive), and a folded call whose archive row was lost is archived again", async () => {
     using dir = tmpdir();
     const path = join(dir.path, "a.db");
     const first = await hooksFor(path);
     await learnWindow(first.hooks);
     const { history, requests } = await play(first.hooks, 140);
     await first.hooks.dispose!();
+    expect(first.lines.some((l) => l.includes(": fold "))).toBe(true);
+    const lost = "toolu_1";
+    expect(JSON.stringify(requests.at(-1))).not.toContain(`"callID":"${lost}"`);
+    {
+      using db = new Database(path);
+      db.run("PRAGMA foreign_keys = ON");
+      expect(db.query("DELETE FROM tool_calls WHERE session_id = ? AND call_id = ?").run(SESSION, lost).changes).toBe(1);
+    }
     const again = await hooksFor(path);
     const copy = { messages: structuredClone(history) };
     await again.hooks["experimental.chat.messages.transform"]!({}, copy);
-    expect(first.lines.some((l) => l.includes(": fold "))).toBe(true);
+    await again.hooks.dispose!();
     expect(JSON.stringify(copy.messages)).toBe(JSON.stringify(requests.at(-1)));
+    // Folded calls are not shaped, but the first request after a restart still archives those the archive lacks.
+    using db = new Database(path, { readonly: true });
+    const row = db.query<{ output: string }, [string, string]>("SELECT output FROM tool_calls WHERE session_id = ? AND call_id = ?").get(SESSION, lost);
+    expect(row?.output).toBe(output(1));
+    expect(again.lines.some((l) => l.includes("archived 1 outputs from opencode's own copy"))).toBe(true);
+  }, TIMEOUT);
+
+  test("while the fold stays, only what it sends is shaped: the request log counts folded outputs as what stock would send, not as sent", async () => {
+    using dir = tmpdir();
+    const path = join(dir.path, "a.db");
+    const { hooks, lines } = await hooksFor(path);
+    await learnWindow(hooks);
+    const history: Msg[] = [userText(SESSION, "Make the build pass and keep the changelog up to date")];
+    const counted = new Map<string, number>();
+    const count = (text: string) => counted.get(text) ?? counted.set(text, countTokens(text)).get(text)!;
+    const toolTokens = (messages: Msg[]) =>
+      messages.flatMap((m) => m.parts).reduce((n, p) => n + (p.type === "tool" && p.state.status === "completed" ? count(p.state.output) : 0), 0);
+    const expected: { request: number; sent: number; raw: number }[] = [];
+    for (let i = 0; i < 200; i++) {
+      history.push(assistantWithTools(SESSION, [{ callID: `toolu_${i}`, tool: "bash", input: { command: `make step${i}` }, output: output(i) }]));
+      const copy = { messages: structuredClone(history) };
+      const before = lines.length;
+      await hooks["experimental.chat.messages.transform"]!({}, copy);
+      const moved = lines.slice(before).some((l) => l.includes(": fold "));
+      // A request whose fold stays, once something is folded: what it sends is what its log row says.
+      if (!moved && copy.messages.length < history.length) expected.push({ request: i, sent: toolTokens(copy.messages), raw: toolTokens(history) });
+    }
+    await hooks.dispose!();
+    expect(expected.length).toBeGreaterThan(100);
+    using db = new Database(path, { readonly: true });
+    const rows = db.query<{ sent: number; raw: number }, [string]>("SELECT tool_tokens_sent AS sent, tool_tokens_raw AS raw FROM requests WHERE session_id = ? ORDER BY id").all(SESSION);
+    expect(rows).toHaveLength(200);
+    for (const { request, sent, raw } of expected) expect({ request, ...rows[request]! }).toEqual({ request, sent, raw });
   }, TIMEOUT);
 
   test("a fold move leaves its ledger write to idle time; killed before it, a restart sends the same bytes and rebuilds the same ledger", async () => {
