@@ -144,7 +144,8 @@ type Samples = Record<Kind, number[]>;
 
 /**
  * `sessions` such sessions of `runs` steps each, their samples pooled: one session has some 30 frontier
- * moves and 12 fold moves, too few for a p99 (it would be the slowest of them).
+ * moves and 12 fold moves, too few for a p99 (it would be the slowest of them). Ten give some 120 fold
+ * moves, whose p99 is the second slowest.
  */
 async function benchFold(dir: string, parts: number, runs: number, sessions: number): Promise<Row[]> {
   const samples: Samples = { stays: [], batched: [], moves: [] };
@@ -197,7 +198,7 @@ try {
     ...(await benchToolAfter(dir, 1024 * 1024, 40)),
     await benchTransform(dir, 100, 200),
     await benchTransform(dir, 1000, 100),
-    ...(await benchFold(dir, 1000, 200, 5)),
+    ...(await benchFold(dir, 1000, 200, 10)),
   ];
   if (process.argv.includes("--json")) {
     console.log(JSON.stringify({ bun: Bun.version, loadAverage: loadavg(), rows }, null, 2));

@@ -5,7 +5,6 @@ import type { RequestRecord } from "../archive/requests.ts";
 import { redactSecrets } from "../compress/redact.ts";
 import type { Logger } from "../log/logger.ts";
 import { isRecord } from "../json/record.ts";
-import type { ToolCall } from "../compress/types.ts";
 import type { Notice } from "../log/notice.ts";
 import type { Folder } from "./fold.ts";
 import type { Recovery } from "./recover.ts";
@@ -90,7 +89,10 @@ function walk(messages: WithMessages["messages"], texts: Counts, inputs: Counts)
   return { parts, gaps };
 }
 
-const callOf = (p: CompletedToolPart): ToolCall => ({ callID: p.callID, tool: p.tool, input: p.state.input, output: p.state.output, metadata: p.state.metadata });
+/** The call a part carries, with its token counts (one object literal: a request builds one per shaped part). */
+function callView(p: CompletedToolPart, tokens: number, inputTokens?: number, gapTokens?: number): CallView {
+  return { callID: p.callID, tool: p.tool, input: p.state.input, output: p.state.output, metadata: p.state.metadata, tokens, inputTokens, gapTokens };
+}
 
 /** Model requests in the history, this one included: the assistant messages plus one. */
 function modelRequests(messages: WithMessages["messages"]): number {
@@ -251,16 +253,13 @@ export function createMessagesTransformHook(deps: {
     const requests = modelRequests(output.messages);
     const session = sessionState(sessionID);
     const outputTokens = (p: CompletedToolPart) => session.outputs.of(p.callID, () => countTokens(p.state.output));
-    const calls: CallView[] = parts.map((p, i) => ({
-      ...callOf(p),
-      tokens: outputTokens(p),
-      inputTokens: session.bulky.of(p.callID, () => (deps.config.compressInputs ? elidedInputTokens(p.callID, p.state.input, countTokens) : 0)),
-      gapTokens: gaps[i]!,
-    }));
+    const calls = parts.map((p, i) =>
+      callView(p, outputTokens(p), session.bulky.of(p.callID, () => (deps.config.compressInputs ? elidedInputTokens(p.callID, p.state.input, countTokens) : 0)), gaps[i]!),
+    );
     // Folded calls are checked once per process: each later one was shown, and checked, before it was folded.
     const folded = session.checkedFolded ? [] : sendableParts(output.messages, 1, from);
     session.checkedFolded = true;
-    const recoverable = folded.length === 0 ? calls : [...folded.map((p) => ({ ...callOf(p), tokens: outputTokens(p) })), ...calls];
+    const recoverable = folded.length === 0 ? calls : [...folded.map((p) => callView(p, outputTokens(p))), ...calls];
     const recovered = deps.recovery?.recover(sessionID, recoverable) ?? 0;
     if (recovered > 0) deps.log("info", `session ${sessionID}: archived ${recovered} outputs from opencode's own copy (the tool hook's rows were missing)`);
     const unseen = unreadToolParts(output.messages);
