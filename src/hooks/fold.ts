@@ -31,8 +31,11 @@ export interface Folder {
    * The messages between the first and it are not sent: the transform need not shape them.
    */
   shownFrom(sessionID: string, messages: readonly WireMessage[]): number;
-  /** Records the user requests and tool calls of the messages the ledger has not seen, in message order. */
-  record(sessionID: string, messages: readonly WireMessage[]): void;
+  /**
+   * Records the user requests and tool calls the ledger has not seen in `messages[from..]`, in message order
+   * (the transform starts past the folded messages once it has seen a session's whole history).
+   */
+  record(sessionID: string, messages: readonly WireMessage[], from?: number): void;
   /**
    * Folds what is sent, in place: `messages` is the request's copy (observations already applied).
    * `rawOutputs`: token counts the transform already made of outputs as it sends them, by call id (the fold
@@ -58,13 +61,9 @@ interface Session {
   lastSent?: number;
   /** The assistant message whose usage was last used. */
   usageFrom?: string;
-  /**
-   * Every message of a request was recorded in this process: the folded ones need not be looked at again
-   * (each was recorded while it was still sent). The first request after a restart records them all, as the
-   * archive's ledger may lack the last calls before it.
-   */
-  recordedAll?: boolean;
 }
+
+const messageID = (m: WireMessage): string => m.info.id;
 
 const userText = (m: WireMessage): string =>
   m.parts
@@ -236,13 +235,10 @@ export function createFolder(deps: {
     },
 
     shownFrom(sessionID, messages) {
-      return keptFrom(messages, (m) => m.info.id, session(sessionID).record.state);
+      return keptFrom(messages, messageID, session(sessionID).record.state);
     },
 
-    record(sessionID, messages) {
-      const s = session(sessionID);
-      const from = s.recordedAll ? keptFrom(messages, (m) => m.info.id, s.record.state) : 0;
-      s.recordedAll = true;
+    record(sessionID, messages, from = 0) {
       for (let i = from; i < messages.length; i++) {
         const m = messages[i]!;
         if (m.info.role === "user") {
@@ -267,7 +263,7 @@ export function createFolder(deps: {
       if (!deps.options.enabled || first === undefined) return;
       const s = session(sessionID);
       // Only the messages the fold still sends are weighed: those it took out stay out until it moves on.
-      const from = keptFrom(messages, (m) => m.info.id, s.record.state);
+      const from = keptFrom(messages, messageID, s.record.state);
       const units = messages.slice(from).map((m) => ({ id: m.info.id, tokens: messageTokens(m) }));
       const tokensByID = new Map(units.map((u) => [u.id, u.tokens]));
       const firstTokens = messageTokens(first);
@@ -324,7 +320,7 @@ export function createFolder(deps: {
         save(sessionID, s, { ...s.record, overhead });
       }
 
-      const sent = applyFold(messages, (m) => m.info.id, state, digestMessage(first, state?.folds ?? 0));
+      const sent = applyFold(messages, messageID, state, digestMessage(first, state?.folds ?? 0));
       const digestTokens = state?.digest ? state.digestTokens + MESSAGE_FRAMING : 0;
       let estimate = overhead + firstTokens + digestTokens + sent.slice(1).reduce((n, m) => n + (tokensByID.get(m.info.id) ?? 0), 0);
       if (usable !== undefined) estimate = await clampUnread(sessionID, sent, estimate, Math.floor(usable * deps.options.ceilingRatio), unseen);

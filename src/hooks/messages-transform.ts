@@ -55,8 +55,8 @@ interface PerSession {
   readonly bulky: Counts;
   /** The raw tokens of the outputs the fold has taken out, through the message named (what stock would still send). */
   folded?: { readonly through: string; readonly from: number; readonly tokens: number };
-  /** The folded calls were checked for archiving in this process. */
-  checkedFolded: boolean;
+  /** A request of the session had all its messages recorded and checked for archiving in this process. */
+  seenWhole: boolean;
 }
 
 /** What the transform needs of the request, taken in one walk over its parts. */
@@ -226,7 +226,7 @@ export function createMessagesTransformHook(deps: {
   const sessionState = (sessionID: string) => {
     let state = perSession.get(sessionID);
     if (state === undefined) {
-      state = { outputs: new Counts(), bulky: new Counts(), checkedFolded: false };
+      state = { outputs: new Counts(), bulky: new Counts(), seenWhole: false };
       perSession.set(sessionID, state);
     }
     return state;
@@ -236,29 +236,32 @@ export function createMessagesTransformHook(deps: {
   return async (input: unknown, output: WithMessages): Promise<void> => {
     const sessionID = sessionOf(input, output.messages);
     if (sessionID === undefined) return;
+    const session = sessionState(sessionID);
+    // While the fold stays, the messages it takes out are not sent: only the first one and those after them
+    // are shaped, so a request costs what it sends, not what the session has behind it.
+    const from = deps.folder?.shownFrom(sessionID, output.messages) ?? 1;
+    // A session's first request in this process looks at every message (the archive's ledger and rows may
+    // lack the last ones before a restart); after it, each message was recorded and checked for archiving
+    // while it was still shown, before the fold took it out.
+    const lookFrom = session.seenWhole ? from : 0;
+    session.seenWhole = true;
     // The ledger reads the outputs as opencode stored them, before any is replaced by its observation.
     // A ledger that cannot take them must not cost the request its observations.
     try {
-      deps.folder?.record(sessionID, output.messages);
+      deps.folder?.record(sessionID, output.messages, lookFrom);
     } catch (error) {
       const message = `the session ledger could not record this request: ${error instanceof Error ? error.message : String(error)}`;
       if (deps.notice) deps.notice("ledger-failed", "warn", message);
       else deps.log("warn", message);
     }
-    // While the fold stays, the messages it takes out are not sent: only the first one and those after them
-    // are shaped, so a request costs what it sends, not what the session has behind it.
-    const from = deps.folder?.shownFrom(sessionID, output.messages) ?? 1;
     const shown = from <= 1 ? output.messages : [output.messages[0]!, ...output.messages.slice(from)];
     const { parts, gaps } = walk(shown, texts, inputs);
     const requests = modelRequests(output.messages);
-    const session = sessionState(sessionID);
     const outputTokens = (p: CompletedToolPart) => session.outputs.of(p.callID, () => countTokens(p.state.output));
     const calls = parts.map((p, i) =>
       callView(p, outputTokens(p), session.bulky.of(p.callID, () => (deps.config.compressInputs ? elidedInputTokens(p.callID, p.state.input, countTokens) : 0)), gaps[i]!),
     );
-    // Folded calls are checked once per process: each later one was shown, and checked, before it was folded.
-    const folded = session.checkedFolded ? [] : sendableParts(output.messages, 1, from);
-    session.checkedFolded = true;
+    const folded = lookFrom === 0 ? sendableParts(output.messages, 1, from) : [];
     const recoverable = folded.length === 0 ? calls : [...folded.map((p) => callView(p, outputTokens(p))), ...calls];
     const recovered = deps.recovery?.recover(sessionID, recoverable) ?? 0;
     if (recovered > 0) deps.log("info", `session ${sessionID}: archived ${recovered} outputs from opencode's own copy (the tool hook's rows were missing)`);
